@@ -1,0 +1,51 @@
+# Two commands matter: `make run` (the whole system, local stack included) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+STACK := deploy/local/stack.sh
+
+.PHONY: run test up down lint format schemas lock bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	@rm -f $(VENV)/.installed-* && touch $@
+
+up:
+	@bash $(STACK) up
+
+down:
+	@bash $(STACK) down
+
+run: venv
+	@$(PY) -m launcher
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Starts the local stack only if its services do not answer, and stops only what it started.
+test: lint
+	@bash deploy/local/with-stack.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+schemas: venv
+	$(PY) -m schemas.export schemas/json
+
+bench: venv
+	$(PY) bench/parse.py
+
+lock:
+	uv pip compile pyproject.toml --extra dev -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .stack .mypy_cache .ruff_cache .pytest_cache

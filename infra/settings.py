@@ -1,0 +1,19 @@
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    """Names shared by every service; each service's `config.py` extends this class."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    kafka_bootstrap_servers: str = "localhost:9092"
+    kafka_topic_prefix: str = ""
+    kafka_partitions: int = 3
+    mongodb_url: str = "mongodb://localhost:27017/?directConnection=true"
+    mongodb_database: str = "job_importer"
+    redis_url: str = "redis://localhost:6379/0"
+    health_port: int = 0
+    log_level: str = "INFO"
+
+    def topic(self, name: str) -> str:
+        return f"{self.kafka_topic_prefix}{name}"

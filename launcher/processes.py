@@ -1,0 +1,77 @@
+"""Start the four services as child processes, wait until each is healthy, stop them all."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import IO
+
+SERVICES = ("fetcher", "processor", "logger", "gateway")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Services:
+    """The four services with one environment; their logs go to `log_dir/<service>.log`."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, gateway_port: int) -> None:
+        self.env, self.log_dir, self.gateway_port = env, log_dir, gateway_port
+        self.health_ports = {name: free_port() for name in SERVICES if name != "gateway"}
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.logs: list[IO[bytes]] = []
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def start(self, timeout: float = 60) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for name in SERVICES:
+            env = os.environ | self.env | {"GATEWAY_PORT": str(self.gateway_port)}
+            env["HEALTH_PORT"] = str(self.health_ports.get(name, 0))
+            log = (self.log_dir / f"{name}.log").open("ab")
+            self.logs.append(log)
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}"], cwd=ROOT, env=env, stdout=log, stderr=log
+            )
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        for name in SERVICES:
+            port = self.health_ports.get(name, self.gateway_port)
+            while not _answers(f"http://127.0.0.1:{port}/readyz"):
+                if self.processes[name].poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"{name} did not become ready; see {self.log_dir / name}.log")
+                time.sleep(0.2)
+
+    def stop(self, timeout: float = 20) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for log in self.logs:
+            log.close()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False

@@ -1,0 +1,79 @@
+"""Wiring: imports.requested (and the scheduler) → Fetcher → imports.runs, jobs.fetched, jobs.status."""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import httpx
+from faststream import AckPolicy, FastStream
+from pydantic import BaseModel
+from redis.asyncio import Redis
+
+from infra import health, mongo
+from infra.kafka import ensure_topics, make_broker
+from infra.lifecycle import Resources
+from schemas import topics
+from schemas.events import ImportRequested, Trigger
+from services.fetcher import registry
+from services.fetcher.config import Settings
+from services.fetcher.handlers import Fetcher
+
+log = logging.getLogger("fetcher")
+
+
+def build(settings: Settings) -> FastStream:
+    broker = make_broker(settings, "fetcher")
+    redis = Redis.from_url(settings.redis_url)
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.fetch_timeout_seconds, connect=settings.fetch_connect_timeout_seconds),
+        headers={"User-Agent": settings.fetch_user_agent},
+        follow_redirects=False,  # every hop is checked by fetch()
+    )
+
+    async def publish(topic: str, messages: Sequence[tuple[str, BaseModel]]) -> None:
+        sent = [await broker.publish(m, topic, key=k.encode(), no_confirm=True) for k, m in messages]
+        await asyncio.gather(*sent)
+
+    fetcher = Fetcher(settings, http, redis, publish)
+
+    @broker.subscriber(
+        settings.topic(topics.IMPORTS_REQUESTED),
+        group_id=settings.fetcher_group_id,
+        auto_offset_reset="earliest",
+        max_poll_interval_ms=60 * 60 * 1000,  # one request may fetch many feeds
+        ack_policy=AckPolicy.REJECT_ON_ERROR,  # failures become run events, never a redelivery loop
+    )
+    async def on_import_requested(request: ImportRequested) -> None:
+        log.info("import requested", extra={"trigger_id": request.trigger_id, "feeds": request.feeds})
+        await fetcher.import_feeds(request)
+
+    async def schedule() -> None:
+        while True:
+            try:
+                for feed in await registry.claim_due(datetime.now(UTC)):
+                    request = ImportRequested(
+                        trigger_id=uuid.uuid4().hex, trigger=Trigger.SCHEDULE, feeds=[feed.id]
+                    )
+                    await publish(settings.topic(topics.IMPORTS_REQUESTED), [(request.trigger_id, request)])
+            except Exception:
+                log.exception("scheduler tick failed; retrying at the next tick")
+            await asyncio.sleep(settings.scheduler_tick_seconds)
+
+    resources = Resources()
+    resources.on_close(http.aclose)
+    resources.on_close(redis.aclose)
+
+    async def start() -> None:
+        await ensure_topics(settings)
+        resources.on_close((await mongo.connect(settings, [registry.FeedDocument])).close)
+        await registry.register(registry.read_feeds_file(settings.feeds_file))
+        if settings.health_port:
+            resources.on_close(await health.serve(settings.health_port, lambda: broker.ping(timeout=2)))
+
+    async def started() -> None:
+        if settings.scheduler_enabled:
+            resources.run_in_background(schedule())
+
+    return FastStream(broker, on_startup=[start], after_startup=[started], after_shutdown=[resources.close])

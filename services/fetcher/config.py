@@ -1,0 +1,19 @@
+from pathlib import Path
+
+from infra.settings import CommonSettings
+
+
+class Settings(CommonSettings):
+    feeds_file: Path = Path("deploy/feeds.yaml")
+    fetcher_group_id: str = "fetcher"
+    fetch_allow_private_networks: bool = False
+    fetch_timeout_seconds: float = 30.0
+    fetch_connect_timeout_seconds: float = 10.0
+    fetch_max_bytes: int = 20 * 1024 * 1024
+    fetch_concurrency: int = 4
+    fetch_host_burst: int = 5
+    fetch_host_requests_per_minute: float = 30.0
+    fetch_user_agent: str = "JobImporter/0.1 (+https://github.com/job-importer)"
+    fetch_lease_seconds: int = 600
+    scheduler_enabled: bool = True
+    scheduler_tick_seconds: float = 30.0

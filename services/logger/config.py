@@ -1,0 +1,9 @@
+from infra.settings import CommonSettings
+
+
+class Settings(CommonSettings):
+    logger_group_id: str = "logger"
+    logger_batch_size: int = 1000
+    logger_run_timeout_seconds: int = 900
+    logger_sweep_interval_seconds: int = 30
+    logger_failures_kept: int = 50

@@ -1,0 +1,68 @@
+"""Wiring: Kafka batch consumer of jobs.fetched → import_jobs → jobs.status."""
+
+import asyncio
+import logging
+from typing import Any
+
+from faststream import AckPolicy, FastStream
+from pydantic import ValidationError
+
+from infra import health, mongo
+from infra.kafka import ensure_topics, make_broker
+from infra.lifecycle import Resources
+from schemas import topics
+from schemas.events import JobFetched
+from services.processor.config import Settings
+from services.processor.handlers import import_jobs
+from services.processor.store import JobDocument
+
+log = logging.getLogger("processor")
+
+
+def build(settings: Settings) -> FastStream:
+    broker = make_broker(settings, "processor")
+    status_topic = settings.topic(topics.JOBS_STATUS)
+    dead_letters = topics.dead_letter(settings.topic(topics.JOBS_FETCHED))
+
+    @broker.subscriber(
+        settings.topic(topics.JOBS_FETCHED),
+        group_id=settings.processor_group_id,
+        batch=True,
+        max_records=settings.processor_batch_size,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,  # offsets are committed only after the writes
+    )
+    async def on_jobs_fetched(messages: list[Any]) -> None:
+        batch, poison = _decode(messages)
+        statuses = await import_jobs(batch, settings.processor_write_attempts)
+        sent = [
+            await broker.publish(status, status_topic, key=status.run_id.encode(), no_confirm=True)
+            for status in statuses
+        ]
+        sent += [await broker.publish(body, dead_letters, no_confirm=True) for body in poison]
+        await asyncio.gather(*sent)
+        log.info("batch imported", extra={"jobs": len(batch), "poison": len(poison)})
+
+    async def ready() -> bool:
+        return await broker.ping(timeout=2)
+
+    resources = Resources()
+
+    async def start() -> None:
+        await ensure_topics(settings)
+        resources.on_close((await mongo.connect(settings, [JobDocument])).close)
+        if settings.health_port:
+            resources.on_close(await health.serve(settings.health_port, ready))
+
+    return FastStream(broker, on_startup=[start], after_shutdown=[resources.close])
+
+
+def _decode(messages: list[Any]) -> tuple[list[JobFetched], list[Any]]:
+    batch: list[JobFetched] = []
+    poison: list[Any] = []
+    for body in messages:
+        try:
+            batch.append(JobFetched.model_validate(body))
+        except ValidationError:
+            poison.append(body)
+    return batch, poison

@@ -1,0 +1,7 @@
+from infra.settings import CommonSettings
+
+
+class Settings(CommonSettings):
+    processor_group_id: str = "processor"
+    processor_batch_size: int = 500
+    processor_write_attempts: int = 5

@@ -1,0 +1,98 @@
+"""Import a batch of fetched jobs: classify against the store, write, and say what happened."""
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pymongo.errors import PyMongoError
+from pymongo.operations import UpdateOne
+
+from schemas.events import JobFetched, JobStatus, Outcome
+from schemas.job import content_hash
+from services.processor import store
+from services.processor.classify import Stored, classify, needs_write, waves
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Indexed = tuple[int, JobFetched]
+
+
+@dataclass(frozen=True)
+class Plan:
+    index: int
+    message: JobFetched
+    outcome: Outcome
+    operation: UpdateOne | None
+    inserts: bool
+
+
+async def import_jobs(batch: list[JobFetched], attempts: int = 5) -> list[JobStatus]:
+    """Upsert every job of the batch and return one status per message, in batch order."""
+    statuses: dict[int, JobStatus] = {}
+    for wave in waves(list(enumerate(batch)), key=lambda pair: pair[1].job.job_key):
+        pending = wave
+        while pending:  # a job that lost an insert race to another replica is classified again
+            pending = await _with_retries(functools.partial(_import_wave, pending, statuses), attempts)
+    return [statuses[index] for index in range(len(batch))]
+
+
+async def _import_wave(wave: list[Indexed], statuses: dict[int, JobStatus]) -> list[Indexed]:
+    stored = await store.load_stored([message.job.job_key for _, message in wave])
+    plans = [_plan(index, message, stored.get(message.job.job_key)) for index, message in wave]
+    writing = [plan for plan in plans if plan.operation is not None]
+    result = await store.write([plan.operation for plan in writing if plan.operation])
+    retry: list[Indexed] = []
+    for op_index, plan in enumerate(writing):
+        if result.lost_race(op_index, plan.inserts):
+            retry.append((plan.index, plan.message))
+        elif error := result.error_message(op_index):
+            statuses[plan.index] = _status(plan.message, Outcome.FAILED, error)
+    retrying = {index for index, _ in retry}
+    for plan in plans:
+        if plan.index not in statuses and plan.index not in retrying:
+            statuses[plan.index] = _status(plan.message, plan.outcome, None)
+    return retry
+
+
+def _plan(index: int, message: JobFetched, stored: Stored | None) -> Plan:
+    job, run_id = message.job, message.run_id
+    digest = content_hash(job)
+    outcome = classify(run_id, digest, stored)
+    operation = None
+    if not needs_write(run_id, outcome, stored):
+        pass
+    elif stored is None:
+        operation = store.insert(job, digest, run_id)
+    elif outcome is Outcome.UPDATED:
+        operation = store.replace_content(job, digest, run_id)
+    else:
+        operation = store.mark_seen(job, run_id)
+    return Plan(index, message, outcome, operation, inserts=stored is None)
+
+
+def _status(message: JobFetched, outcome: Outcome, error: str | None) -> JobStatus:
+    return JobStatus(
+        run_id=message.run_id,
+        trigger_id=message.trigger_id,
+        feed_id=message.feed_id,
+        job_key=message.job.job_key,
+        outcome=outcome,
+        title=message.job.title,
+        reason_code="write_failed" if error else None,
+        message=error,
+    )
+
+
+async def _with_retries(call: Callable[[], Awaitable[T]], attempts: int) -> T:
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except PyMongoError as error:  # transient: the store is down or failing over
+            if attempt == attempts:
+                raise
+            log.warning("store unavailable, retrying", extra={"attempt": attempt, "error": str(error)})
+            await asyncio.sleep(min(0.5 * 2**attempt, 10))
+    raise AssertionError("unreachable")

@@ -1,0 +1,125 @@
+"""The whole system as a user runs it: four service processes, real stack, feeds over HTTP, /ws live."""
+
+import asyncio
+import json
+import xml.etree.ElementTree as ElementTree
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+import yaml
+
+from launcher.feed_server import FeedServer
+from launcher.processes import Services, free_port
+from tests.conftest import DATA
+
+FEEDS = {"wwr-remote": "wwr_remote_jobs_2022.rss", "wwr-back-end": "wwr_back_end_2022.rss"}
+pytestmark = pytest.mark.e2e
+
+
+def guids(name: str) -> list[str]:
+    """Counted independently of the importer: the plain standard-library view of the file."""
+    return [item.findtext("guid") or "" for item in ElementTree.parse(DATA / name).getroot().iter("item")]
+
+
+@pytest.fixture
+def services(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
+    with FeedServer(DATA, conditional=False) as feed_server:
+        registry = [{"id": feed_id, "url": feed_server.url(name)} for feed_id, name in FEEDS.items()]
+        feeds_file = tmp_path / "feeds.yaml"
+        feeds_file.write_text(yaml.safe_dump({"feeds": registry}))
+        env = namespace | {
+            "FEEDS_FILE": str(feeds_file),
+            "FETCH_ALLOW_PRIVATE_NETWORKS": "true",
+            "SCHEDULER_ENABLED": "false",
+            "LOG_LEVEL": "INFO",
+        }
+        running = Services(env, tmp_path / "logs", free_port())
+        running.start()
+        yield running
+        running.stop()
+
+
+class Stream:
+    """Everything the gateway's /ws pushes, recorded as it arrives."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.changed = asyncio.Condition()
+
+    async def record(self, socket: Any) -> None:
+        async for text in socket:
+            async with self.changed:
+                self.events.append(json.loads(text))
+                self.changed.notify_all()
+
+    async def final_logs(self, trigger_id: str, runs: int, timeout: float = 120) -> dict[str, dict[str, Any]]:
+        """Wait until `runs` runs of the trigger have reached a final state; return them by feed id."""
+        async with asyncio.timeout(timeout), self.changed:
+            while len(logs := self._final(trigger_id)) < runs:
+                await self.changed.wait()
+        return logs
+
+    def _final(self, trigger_id: str) -> dict[str, dict[str, Any]]:
+        logs = [e["data"] for e in self.events if e["type"] == "import_log"]
+        return {
+            log["feed_id"]: log
+            for log in logs
+            if log.get("trigger_id") == trigger_id and log["status"] != "running"
+        }
+
+    def statuses(self, run_ids: set[str]) -> list[dict[str, Any]]:
+        return [
+            e["data"] for e in self.events if e["type"] == "job_status" and e["data"]["run_id"] in run_ids
+        ]
+
+
+@pytest.fixture
+async def stream(services: Services) -> AsyncIterator[Stream]:
+    recorded = Stream()
+    async with websockets.connect(f"ws://127.0.0.1:{services.gateway_port}/ws") as socket:
+        task = asyncio.create_task(recorded.record(socket))
+        yield recorded
+        task.cancel()
+
+
+async def trigger(services: Services) -> str:
+    async with httpx.AsyncClient(base_url=services.gateway_url) as client:
+        response = await client.post("/api/imports", json={"feeds": list(FEEDS)})
+    assert response.status_code == 202
+    return str(response.json()["trigger_id"])
+
+
+async def test_two_feeds_sharing_jobs_import_with_exact_counts_then_all_unchanged(
+    services: Services, stream: Stream
+) -> None:
+    remote, back_end = guids(FEEDS["wwr-remote"]), guids(FEEDS["wwr-back-end"])
+    shared = set(remote) & set(back_end)
+    assert (len(remote), len(back_end), len(shared)) == (100, 59, 10)
+
+    first = await stream.final_logs(await trigger(services), runs=2)
+
+    for feed_id, items in (("wwr-remote", remote), ("wwr-back-end", back_end)):
+        log = first[feed_id]
+        assert log["status"] == "completed", log
+        assert log["total_fetched"] == len(items)
+        assert log["new"] + log["updated"] + log["unchanged"] == len(set(items))
+        assert log["failed"] == 0
+    assert first["wwr-remote"]["new"] + first["wwr-back-end"]["new"] == len(set(remote) | set(back_end))
+    assert first["wwr-remote"]["unchanged"] + first["wwr-back-end"]["unchanged"] == len(shared)
+    run_ids = {log["run_id"] for log in first.values()}
+    assert len(stream.statuses(run_ids)) == len(remote) + len(back_end)
+
+    second = await stream.final_logs(await trigger(services), runs=2)
+
+    assert second["wwr-remote"]["unchanged"] == len(remote)
+    assert second["wwr-back-end"]["unchanged"] == len(back_end)
+    assert all(log["new"] == log["updated"] == log["failed"] == 0 for log in second.values())
+
+    async with httpx.AsyncClient(base_url=services.gateway_url) as client:
+        history = (await client.get("/api/imports", params={"limit": 10})).json()["items"]
+    assert [log["run_id"] for log in history] == sorted((log["run_id"] for log in history), reverse=True)
+    assert {log["run_id"] for log in history} == run_ids | {log["run_id"] for log in second.values()}

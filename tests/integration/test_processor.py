@@ -1,0 +1,86 @@
+"""Classification against the real store: new, unchanged, updated, and stable under redelivery."""
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from infra import mongo
+from infra.settings import CommonSettings
+from schemas.events import JobFetched, Outcome
+from services.fetcher.normalize import collapse_duplicates, normalize_item
+from services.fetcher.parse import parse_feed
+from services.processor.handlers import import_jobs
+from services.processor.store import JobDocument
+from tests.conftest import read
+
+
+def fetched(name: str, source: str, run_id: str) -> list[JobFetched]:
+    parsed = parse_feed(read(name))
+    jobs, _ = collapse_duplicates([normalize_item(item, parsed.format, source) for item in parsed.items])
+    return [JobFetched(run_id=run_id, trigger_id="t", feed_id="f", job=job) for job in jobs]
+
+
+@pytest.fixture
+async def jobs_store(database: Any, environment: dict[str, str]) -> AsyncIterator[Any]:
+    client = await mongo.connect(CommonSettings(), [JobDocument])
+    yield database.jobs
+    await client.close()
+
+
+def outcomes(statuses: list[Any]) -> Counter[Outcome]:
+    return Counter(status.outcome for status in statuses)
+
+
+async def test_a_first_import_is_all_new_and_the_same_feed_again_all_unchanged(jobs_store: Any) -> None:
+    first = await import_jobs(fetched("wwr_back_end_2022.rss", "weworkremotely.com", "run-1"))
+    second = await import_jobs(fetched("wwr_back_end_2022.rss", "weworkremotely.com", "run-2"))
+
+    assert outcomes(first) == {Outcome.NEW: 59}
+    assert outcomes(second) == {Outcome.UNCHANGED: 59}
+    assert await jobs_store.count_documents({}) == 59
+
+
+async def test_one_changed_item_is_exactly_one_update(jobs_store: Any) -> None:
+    await import_jobs(fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-1"))
+    again = fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-2")
+    changed = again[3].job.model_copy(update={"title": "Senior " + again[3].job.title})
+    again[3] = again[3].model_copy(update={"job": changed})
+
+    statuses = await import_jobs(again)
+
+    assert outcomes(statuses) == {Outcome.UNCHANGED: 11, Outcome.UPDATED: 1}
+    assert statuses[3].outcome is Outcome.UPDATED
+    stored = await jobs_store.find_one({"job_key": changed.job_key})
+    assert stored["title"] == changed.title
+    assert stored["created_run_id"] == "run-1" and stored["changed_run_id"] == "run-2"
+
+
+async def test_redelivered_messages_get_the_same_status_and_change_nothing(jobs_store: Any) -> None:
+    original = fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-1")
+    first = await import_jobs(original)
+    before = await jobs_store.find({}, {"_id": 0, "last_seen_at": 0}).to_list()
+
+    redelivered = await import_jobs(original)
+
+    assert [s.outcome for s in redelivered] == [s.outcome for s in first] == [Outcome.NEW] * 12
+    assert await jobs_store.find({}, {"_id": 0, "last_seen_at": 0}).to_list() == before
+
+
+async def test_a_redelivered_update_is_still_an_update(jobs_store: Any) -> None:
+    await import_jobs(fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-1"))
+    message = fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-2")[0]
+    message = message.model_copy(update={"job": message.job.model_copy(update={"title": "Changed"})})
+
+    assert [s.outcome for s in await import_jobs([message])] == [Outcome.UPDATED]
+    assert [s.outcome for s in await import_jobs([message])] == [Outcome.UPDATED]
+
+
+async def test_the_same_job_twice_in_one_batch_is_classified_in_order(jobs_store: Any) -> None:
+    one = fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-1")[0]
+    other_run = one.model_copy(update={"run_id": "run-2"})
+
+    statuses = await import_jobs([one, other_run])
+
+    assert [s.outcome for s in statuses] == [Outcome.NEW, Outcome.UNCHANGED]

@@ -1,0 +1,33 @@
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from schemas.job import Job
+from services.fetcher.normalize import normalize_item, source_of
+from services.fetcher.parse import ParsedFeed, parse_feed
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+# Cached: the big sample feeds are read by many tests, and no test mutates what it gets.
+@cache
+def read_feed(name: str) -> ParsedFeed:
+    return parse_feed((DATA / name).read_bytes())
+
+
+@cache
+def normalize_feed(name: str, feed_url: str) -> list[Job]:
+    parsed = read_feed(name)
+    return [normalize_item(item, parsed.format, source_of(feed_url)) for item in parsed.items]
+
+
+@pytest.fixture
+def jobs_of() -> Callable[[str, str], list[Job]]:
+    return normalize_feed
+
+
+@pytest.fixture
+def feed_of() -> Callable[[str], ParsedFeed]:
+    return read_feed
