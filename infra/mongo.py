@@ -1,6 +1,7 @@
 """MongoDB wiring: Beanie on PyMongo's async client (Motor is end-of-life)."""
 
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
@@ -14,3 +15,12 @@ async def connect(settings: CommonSettings, models: list[Any]) -> AsyncMongoClie
     )
     await init_beanie(database=client[settings.mongodb_database], document_models=models)
     return client
+
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[tuple[int, Sequence[T]]]:
+    """(offset, chunk) pairs: bulk writes go out in chunks the store can take at once."""
+    for offset in range(0, len(items), size):
+        yield offset, items[offset : offset + size]

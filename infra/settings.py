@@ -11,6 +11,9 @@ class CommonSettings(BaseSettings):
     kafka_partitions: int = 3
     mongodb_url: str = "mongodb://localhost:27017/?directConnection=true"
     mongodb_database: str = "job_importer"
+    # FerretDB 1.24 holds one SQLite connection per statement of a bulk write until the whole
+    # command ends, from a pool of 100 per database: bigger bulks from several writers deadlock it.
+    mongodb_bulk_size: int = 20
     redis_url: str = "redis://localhost:6379/0"
     health_port: int = 0
     log_level: str = "INFO"

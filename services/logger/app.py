@@ -40,7 +40,9 @@ def build(settings: Settings) -> FastStream:
     )
     async def on_events(messages: list[Any]) -> None:
         run_events, statuses, poison = _decode(messages)
-        logs = await record_events(run_events, statuses, settings.logger_failures_kept)
+        logs = await record_events(
+            run_events, statuses, settings.logger_failures_kept, settings.mongodb_bulk_size
+        )
         await _publish(broker, logs_topic, logs)
         if poison:
             log.error("undecodable events skipped", extra={"count": len(poison)})

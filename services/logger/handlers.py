@@ -8,13 +8,13 @@ from services.logger.tally import RunEvent, expire, facts_of, settle
 
 
 async def record_events(
-    run_events: list[RunEvent], statuses: list[JobStatus], failures_kept: int
+    run_events: list[RunEvent], statuses: list[JobStatus], failures_kept: int, bulk_size: int
 ) -> list[ImportLog]:
     """Apply a batch and return the new state of every run it touched."""
     now = datetime.now(UTC)
     for event in run_events:
         await store.record_facts(event.run_id, facts_of(event), now)
-    await store.record_statuses(statuses)
+    await store.record_statuses(statuses, bulk_size)
     touched = dict.fromkeys([e.run_id for e in run_events] + [s.run_id for s in statuses])
     return [await refresh(run_id, failures_kept) for run_id in touched]
 

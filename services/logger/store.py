@@ -9,6 +9,7 @@ from typing import Any
 from beanie import Document
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 
+from infra.mongo import chunks
 from schemas.events import Failure, ImportLog, JobStatus, Outcome, RunStatus
 
 
@@ -54,7 +55,7 @@ async def record_facts(run_id: str, facts: dict[str, Any], now: datetime) -> Non
     )
 
 
-async def record_statuses(statuses: list[JobStatus]) -> None:
+async def record_statuses(statuses: list[JobStatus], bulk_size: int) -> None:
     """Keep the first status heard per (run, job): a redelivered one changes nothing."""
     operations = [
         UpdateOne(
@@ -64,8 +65,8 @@ async def record_statuses(statuses: list[JobStatus]) -> None:
         )
         for status in statuses
     ]
-    if operations:
-        await _statuses().bulk_write(operations, ordered=False)
+    for _, chunk in chunks(operations, bulk_size):
+        await _statuses().bulk_write(chunk, ordered=False)
 
 
 async def counts(run_id: str) -> dict[Outcome, int]:

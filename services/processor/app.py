@@ -34,7 +34,7 @@ def build(settings: Settings) -> FastStream:
     )
     async def on_jobs_fetched(messages: list[Any]) -> None:
         batch, poison = _decode(messages)
-        statuses = await import_jobs(batch, settings.processor_write_attempts)
+        statuses = await import_jobs(batch, settings.processor_write_attempts, settings.mongodb_bulk_size)
         sent = [
             await broker.publish(status, status_topic, key=status.run_id.encode(), no_confirm=True)
             for status in statuses

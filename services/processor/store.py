@@ -10,6 +10,7 @@ from beanie import Document
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.errors import BulkWriteError
 
+from infra.mongo import chunks
 from schemas.job import Job
 from services.processor.classify import Stored
 
@@ -71,16 +72,18 @@ def mark_seen(job: Job, run_id: str) -> UpdateOne:
     return UpdateOne({"_id": job.job_key}, {"$set": seen})
 
 
-async def write(operations: list[UpdateOne]) -> "WriteResult":
+async def write(operations: list[UpdateOne], bulk_size: int) -> "WriteResult":
     """Apply the operations unordered; report which ones lost an insert race or failed."""
-    if not operations:
-        return WriteResult(set(), {})
-    try:
-        result = await JobDocument.get_pymongo_collection().bulk_write(operations, ordered=False)
-        upserted = set(result.upserted_ids or {})
-        return WriteResult(upserted, {})
-    except BulkWriteError as error:
-        return _partial_result(dict(error.details))
+    result = WriteResult(set(), {})
+    for offset, chunk in chunks(operations, bulk_size):
+        try:
+            written = await JobDocument.get_pymongo_collection().bulk_write(chunk, ordered=False)
+            result.upserted |= {offset + index for index in written.upserted_ids or {}}
+        except BulkWriteError as error:
+            partial = _partial_result(dict(error.details))
+            result.upserted |= {offset + index for index in partial.upserted}
+            result.errors |= {offset + index: entry for index, entry in partial.errors.items()}
+    return result
 
 
 class WriteResult:

@@ -34,12 +34,12 @@ def outcomes(statuses: list[Any]) -> Counter[Outcome]:
 
 
 async def test_a_first_import_is_all_new_and_the_same_feed_again_all_unchanged(jobs_store: Any) -> None:
-    first = await import_jobs(fetched("wwr_back_end_2022.rss", "weworkremotely.com", "run-1"))
-    second = await import_jobs(fetched("wwr_back_end_2022.rss", "weworkremotely.com", "run-2"))
+    first = await import_jobs(fetched("workatastartup_jobs_2024.xml", "workatastartup.com", "run-1"))
+    second = await import_jobs(fetched("workatastartup_jobs_2024.xml", "workatastartup.com", "run-2"))
 
-    assert outcomes(first) == {Outcome.NEW: 59}
-    assert outcomes(second) == {Outcome.UNCHANGED: 59}
-    assert await jobs_store.count_documents({}) == 59
+    assert outcomes(first) == {Outcome.NEW: 441}
+    assert outcomes(second) == {Outcome.UNCHANGED: 441}
+    assert await jobs_store.count_documents({}) == 441
 
 
 async def test_one_changed_item_is_exactly_one_update(jobs_store: Any) -> None:
