@@ -42,7 +42,7 @@ schemas: venv
 	$(PY) -m schemas.export schemas/json
 
 bench: venv
-	$(PY) bench/parse.py
+	$(PY) -m bench.parse
 
 lock:
 	uv pip compile pyproject.toml --extra dev -o requirements.lock
