@@ -20,3 +20,7 @@ class CommonSettings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.kafka_topic_prefix}{name}"
+
+    def group(self, name: str) -> str:
+        """Consumer groups share the topics' prefix, so prefixed deployments never meet."""
+        return f"{self.kafka_topic_prefix}{name}"

@@ -40,7 +40,7 @@ def build(settings: Settings) -> FastStream:
 
     @broker.subscriber(
         settings.topic(topics.IMPORTS_REQUESTED),
-        group_id=settings.fetcher_group_id,
+        group_id=settings.group(settings.fetcher_group_id),
         auto_offset_reset="earliest",
         max_poll_interval_ms=60 * 60 * 1000,  # one request may fetch many feeds
         ack_policy=AckPolicy.REJECT_ON_ERROR,  # failures become run events, never a redelivery loop

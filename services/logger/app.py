@@ -25,13 +25,14 @@ log = logging.getLogger("logger")
 def build(settings: Settings) -> FastStream:
     broker = make_broker(settings, "logger")
     logs_topic = settings.topic(topics.IMPORTS_LOGS)
+    dead_letters = topics.dead_letter(settings.topic(topics.JOBS_STATUS))
 
     # Both topics are keyed by run_id with equal partition counts; the range assignor gives
     # one consumer every event of a run, so one replica owns each run's ImportLog.
     @broker.subscriber(
         settings.topic(topics.IMPORTS_RUNS),
         settings.topic(topics.JOBS_STATUS),
-        group_id=settings.logger_group_id,
+        group_id=settings.group(settings.logger_group_id),
         batch=True,
         max_records=settings.logger_batch_size,
         auto_offset_reset="earliest",
@@ -44,8 +45,10 @@ def build(settings: Settings) -> FastStream:
             run_events, statuses, settings.logger_failures_kept, settings.mongodb_bulk_size
         )
         await _publish(broker, logs_topic, logs)
+        for body in poison:
+            await broker.publish(body, dead_letters)
         if poison:
-            log.error("undecodable events skipped", extra={"count": len(poison)})
+            log.error("undecodable events sent to the dead-letter topic", extra={"count": len(poison)})
 
     async def sweep() -> None:
         while True:

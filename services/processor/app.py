@@ -13,7 +13,7 @@ from infra.lifecycle import Resources
 from schemas import topics
 from schemas.events import JobFetched
 from services.processor.config import Settings
-from services.processor.handlers import import_jobs
+from services.processor.handlers import import_jobs, rejected_status
 from services.processor.store import JobDocument
 
 log = logging.getLogger("processor")
@@ -26,7 +26,7 @@ def build(settings: Settings) -> FastStream:
 
     @broker.subscriber(
         settings.topic(topics.JOBS_FETCHED),
-        group_id=settings.processor_group_id,
+        group_id=settings.group(settings.processor_group_id),
         batch=True,
         max_records=settings.processor_batch_size,
         auto_offset_reset="earliest",
@@ -34,7 +34,10 @@ def build(settings: Settings) -> FastStream:
     )
     async def on_jobs_fetched(messages: list[Any]) -> None:
         batch, poison = _decode(messages)
-        statuses = await import_jobs(batch, settings.processor_write_attempts, settings.mongodb_bulk_size)
+        rejected = [status for body in poison if (status := rejected_status(body))]
+        statuses = rejected + await import_jobs(
+            batch, settings.processor_write_attempts, settings.mongodb_bulk_size
+        )
         sent = [
             await broker.publish(status, status_topic, key=status.run_id.encode(), no_confirm=True)
             for status in statuses

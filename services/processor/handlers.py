@@ -5,8 +5,9 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 from pymongo.operations import UpdateOne
 
@@ -73,6 +74,22 @@ def _plan(index: int, message: JobFetched, stored: Stored | None) -> Plan:
     else:
         operation = store.mark_seen(job, run_id)
     return Plan(index, message, outcome, operation, inserts=stored is None)
+
+
+def rejected_status(body: Any) -> JobStatus | None:
+    """A message that is not a valid JobFetched still fails its job when it names one."""
+    try:
+        return JobStatus(
+            run_id=body["run_id"],
+            trigger_id=body.get("trigger_id", ""),
+            feed_id=body.get("feed_id", ""),
+            job_key=body["job"]["job_key"],
+            outcome=Outcome.FAILED,
+            reason_code="invalid_message",
+            message="the fetched job does not match the JobFetched contract",
+        )
+    except (KeyError, TypeError, ValidationError):
+        return None
 
 
 def _status(message: JobFetched, outcome: Outcome, error: str | None) -> JobStatus:

@@ -1,0 +1,188 @@
+"""The fetcher against a real HTTP server, Redis and the store: every failure becomes a run event."""
+
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import BaseModel
+from redis.asyncio import Redis
+
+from infra import mongo
+from infra.throttle import lease
+from schemas.events import ImportRequested, JobFetched, JobStatus, RunFailed, RunFetched, RunStarted, Trigger
+from schemas.feeds import Feed
+from services.fetcher import registry
+from services.fetcher.config import Settings
+from services.fetcher.handlers import Fetcher
+from tests.conftest import read
+
+FEED = read("techcorridor_positions_2017.atom")
+ETAG = '"v1"'
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        routes = {
+            "/feed": self.feed,
+            "/broken": lambda: self.reply(500, b"oops"),
+            "/huge": lambda: self.reply(200, b"<rss>" + b" " * 2_000_000),
+            "/html": lambda: self.reply(200, b"<html><body>not a feed</body></html>"),
+            "/loop": lambda: self.redirect("/loop"),
+            "/moved": lambda: self.redirect("/feed"),
+            "/slow": self.slow,
+            "/invalid-item": lambda: self.reply(200, INVALID_ITEM),
+        }
+        routes[self.path]()
+
+    def feed(self) -> None:
+        if self.headers.get("If-None-Match") == ETAG:
+            self.reply(304, b"")
+        else:
+            self.reply(200, FEED, {"ETag": ETAG})
+
+    def slow(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        for _ in range(50):  # a trickle that never finishes within the fetch timeout
+            self.wfile.write(b" ")
+            self.wfile.flush()
+            time.sleep(0.1)
+
+    def redirect(self, to: str) -> None:
+        self.reply(302, b"", {"Location": to})
+
+    def reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+INVALID_ITEM = b"""<rss version="2.0"><channel><title>t</title>
+<item><title>Engineer</title><guid>a-1</guid></item>
+<item><description>no title, no id</description></item>
+<item><title>Engineer</title><guid>a-1</guid></item>
+</channel></rss>"""
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    http_server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http_server.server_address[1]}"
+    http_server.shutdown()
+    http_server.server_close()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sent: list[BaseModel] = []
+
+    async def __call__(self, topic: str, messages: Any) -> None:
+        self.sent += [message for _, message in messages]
+
+    def of(self, kind: type[BaseModel]) -> list[Any]:
+        return [event for event in self.sent if isinstance(event, kind)]
+
+
+@pytest.fixture
+async def fetcher(environment: dict[str, str], database: Any) -> AsyncIterator[tuple[Fetcher, Recorder]]:
+    settings = Settings(
+        fetch_allow_private_networks=True,
+        fetch_max_bytes=1_000_000,
+        fetch_timeout_seconds=2,
+        fetch_host_requests_per_minute=60_000,  # politeness has its own test
+    )
+    client = await mongo.connect(settings, [registry.FeedDocument])
+    redis = Redis.from_url(settings.redis_url)
+    recorder = Recorder()
+    async with httpx.AsyncClient() as http:
+        yield Fetcher(settings, http, redis, recorder), recorder
+    await redis.aclose()
+    await client.close()
+
+
+async def run(fetcher: Fetcher, url: str, feed_id: str = "f") -> None:
+    feed = Feed(id=feed_id, url=url)
+    await registry.register([feed])
+    await fetcher.import_feed(feed, ImportRequested(trigger_id="t", trigger=Trigger.API, feeds=[feed_id]))
+
+
+async def test_a_feed_becomes_one_job_fetched_per_job_then_the_run_facts(fetcher: Any, server: str) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}/feed")
+
+    assert [type(e) for e in events.sent] == [RunStarted] + [JobFetched] * 12 + [RunFetched]
+    fetched = events.of(RunFetched)[0]
+    assert (fetched.expected_statuses, fetched.total_fetched, fetched.http_status) == (12, 12, 200)
+    assert fetched.bytes == len(FEED)
+
+
+async def test_an_unchanged_feed_is_not_modified_and_does_no_work(fetcher: Any, server: str) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}/feed")
+    events.sent.clear()
+
+    await run(importer, f"{server}/feed")
+
+    fetched = events.of(RunFetched)
+    assert [type(e) for e in events.sent] == [RunStarted, RunFetched]
+    assert (fetched[0].not_modified, fetched[0].expected_statuses, fetched[0].http_status) == (True, 0, 304)
+
+
+async def test_invalid_items_fail_alone_and_duplicates_collapse(fetcher: Any, server: str) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}/invalid-item")
+
+    fetched = events.of(RunFetched)[0]
+    assert (fetched.total_fetched, fetched.duplicates, fetched.expected_statuses) == (3, 1, 2)
+    assert len(events.of(JobFetched)) == 1
+    assert [(s.outcome, s.reason_code) for s in events.of(JobStatus)] == [("failed", "missing_identity")]
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "http_status"),
+    [
+        ("/broken", "HTTP 500", 500),
+        ("/huge", "larger than 1000000 bytes", 200),
+        ("/html", "not a job feed", None),
+        ("/loop", "more than 5 redirects", None),
+        ("/slow", "longer than 2 s", None),
+    ],
+)
+async def test_a_feed_that_cannot_be_read_fails_its_run_with_the_reason(
+    fetcher: Any, server: str, path: str, error: str, http_status: int | None
+) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}{path}")
+
+    [failed] = events.of(RunFailed)
+    assert error in failed.error and failed.http_status == http_status
+    assert not events.of(JobFetched)
+    health = await registry.load("f")
+    assert health is not None and health.consecutive_failures == 1 and error in (health.last_error or "")
+
+
+async def test_a_redirect_is_followed(fetcher: Any, server: str) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}/moved")
+    assert len(events.of(JobFetched)) == 12
+
+
+async def test_a_feed_already_being_imported_is_not_imported_twice(fetcher: Any, server: str) -> None:
+    importer, events = fetcher
+    async with lease(importer.redis, "fetcher:lease:f", 30):
+        await run(importer, f"{server}/feed")
+
+    [failed] = events.of(RunFailed)
+    assert "already being imported" in failed.error
