@@ -19,6 +19,7 @@ from schemas.events import ImportRequested, Trigger
 from services.fetcher import registry
 from services.fetcher.config import Settings
 from services.fetcher.handlers import Fetcher
+from services.fetcher.schedule import claim_due
 
 log = logging.getLogger("fetcher")
 
@@ -52,7 +53,7 @@ def build(settings: Settings) -> FastStream:
     async def schedule() -> None:
         while True:
             try:
-                for feed in await registry.claim_due(datetime.now(UTC)):
+                for feed in await claim_due(redis, datetime.now(UTC)):
                     request = ImportRequested(
                         trigger_id=uuid.uuid4().hex, trigger=Trigger.SCHEDULE, feeds=[feed.id]
                     )

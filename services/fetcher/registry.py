@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 from beanie import Document
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, IndexModel
 
 from schemas.feeds import Feed, FeedsFile
 
@@ -70,19 +70,13 @@ async def find(references: list[str]) -> tuple[list[FeedDocument], list[str]]:
     return found, unknown
 
 
-async def claim_due(now: datetime) -> list[FeedDocument]:
-    """Take every due feed for one replica: the conditional update lets only one win it."""
-    claimed = []
-    async for document in _feeds().find({"enabled": True, "next_check_at": {"$lte": now}}, {"_id": 0}):
-        feed = FeedDocument.model_validate(document)
-        won = await _feeds().find_one_and_update(
-            {"_id": feed.id, "next_check_at": feed.next_check_at},
-            {"$set": {"next_check_at": now + timedelta(minutes=feed.interval_minutes)}},
-            return_document=ReturnDocument.AFTER,
-        )
-        if won is not None:
-            claimed.append(feed)
-    return claimed
+async def due(now: datetime) -> list[FeedDocument]:
+    cursor = _feeds().find({"enabled": True, "next_check_at": {"$lte": now}}, {"_id": 0})
+    return [FeedDocument.model_validate(document) async for document in cursor]
+
+
+async def schedule_next(feed: Feed, at: datetime) -> None:
+    await _feeds().update_one({"_id": feed.id}, {"$set": {"next_check_at": at}})
 
 
 async def record_attempt(

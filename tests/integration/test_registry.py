@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
 from infra import mongo
 from infra.settings import CommonSettings
 from schemas.feeds import Feed
 from services.fetcher import registry
+from services.fetcher.schedule import claim_due
 
 
 @pytest.fixture
@@ -51,7 +53,10 @@ async def test_a_due_feed_is_claimed_by_exactly_one_of_many_schedulers(feeds: An
     await registry.register([Feed(id="a", url="https://a.example/feed", interval_minutes=60)])
     now = datetime.now(UTC) + timedelta(hours=2)  # past the first check
 
-    claims = await asyncio.gather(*(registry.claim_due(now) for _ in range(5)))
+    replicas = [Redis.from_url(CommonSettings().redis_url) for _ in range(5)]
+    claims = await asyncio.gather(*(claim_due(redis, now) for redis in replicas))
+    for redis in replicas:
+        await redis.aclose()
 
     assert sorted(len(claimed) for claimed in claims) == [0, 0, 0, 0, 1]
     feed = await registry.load("a")
