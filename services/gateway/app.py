@@ -55,20 +55,26 @@ def build(settings: Settings) -> Starlette:
 
     def page_size(request: Request) -> int:
         raw = request.query_params.get("limit") or settings.gateway_page_size
-        return max(1, min(int(raw), settings.gateway_max_page_size))
+        try:
+            return max(1, min(int(raw), settings.gateway_max_page_size))
+        except ValueError:
+            raise ValueError("limit must be a whole number") from None
 
     async def dashboard(request: Request) -> Response:
         return FileResponse(DASHBOARD, media_type="text/html")
 
     async def list_imports(request: Request) -> Response:
         params = request.query_params
-        rows, cursor = await queries.imports(
-            db,
-            feed=params.get("feed"),
-            status=params.get("status"),
-            limit=page_size(request),
-            cursor=params.get("cursor"),
-        )
+        try:
+            rows, cursor = await queries.imports(
+                db,
+                feed=params.get("feed"),
+                status=params.get("status"),
+                limit=page_size(request),
+                cursor=params.get("cursor"),
+            )
+        except ValueError as error:
+            return _json({"error": str(error)}, 400)
         return _json({"items": rows, "next_cursor": cursor})
 
     async def get_import(request: Request) -> Response:

@@ -1,10 +1,11 @@
 """Read models for the JSON API: import history, feeds, jobs. Pages are newest first."""
 
+import base64
+import json
 import re
+from datetime import datetime
 from typing import Any
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -39,23 +40,30 @@ async def feeds(db: AsyncDatabase[Any]) -> list[dict[str, Any]]:
 async def jobs(
     db: AsyncDatabase[Any], *, text: str | None, source: str | None, limit: int, cursor: str | None
 ) -> Page:
+    """Newest first by when the job was first seen; the cursor is the last row's (time, key)."""
     query: dict[str, Any] = {}
     if text:
         query["title"] = {"$regex": re.escape(text), "$options": "i"}
     if source:
         query["source"] = source
     if cursor:
-        query["_id"] = {"$lt": _object_id(cursor)}
-    found = db.jobs.find(query).sort("_id", DESCENDING).limit(limit)
-    rows = [row async for row in found]
-    next_cursor = str(rows[-1]["_id"]) if len(rows) == limit else None
+        seen, key = _decode(cursor)
+        query["$or"] = [{"first_seen_at": {"$lt": seen}}, {"first_seen_at": seen, "_id": {"$lt": key}}]
+    order = [("first_seen_at", DESCENDING), ("_id", DESCENDING)]
+    rows = [row async for row in db.jobs.find(query).sort(order).limit(limit)]
+    next_cursor = _encode(rows[-1]["first_seen_at"], rows[-1]["_id"]) if len(rows) == limit else None
     for row in rows:
         row.pop("_id")
     return rows, next_cursor
 
 
-def _object_id(cursor: str) -> ObjectId:
+def _encode(seen: datetime, key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([seen.isoformat(), key]).encode()).decode()
+
+
+def _decode(cursor: str) -> tuple[datetime, str]:
     try:
-        return ObjectId(cursor)
-    except InvalidId:
-        raise ValueError("invalid cursor") from None
+        seen, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(seen), str(key)
+    except (ValueError, TypeError) as error:
+        raise ValueError("invalid cursor") from error

@@ -123,3 +123,56 @@ async def test_two_feeds_sharing_jobs_import_with_exact_counts_then_all_unchange
         history = (await client.get("/api/imports", params={"limit": 10})).json()["items"]
     assert [log["run_id"] for log in history] == sorted((log["run_id"] for log in history), reverse=True)
     assert {log["run_id"] for log in history} == run_ids | {log["run_id"] for log in second.values()}
+
+
+async def test_the_gateway_serves_history_feeds_jobs_and_filtered_live_events(services: Services) -> None:
+    async with (
+        httpx.AsyncClient(base_url=services.gateway_url) as client,
+        websockets.connect(f"ws://127.0.0.1:{services.gateway_port}/ws") as socket,
+    ):
+        await socket.send(json.dumps({"subscribe": {"feed_id": "wwr-back-end", "types": ["import_log"]}}))
+        await socket.send(json.dumps({"subscribe": {"colour": "red"}}))
+        assert json.loads(await socket.recv())["type"] == "error"
+        trigger_id = await trigger(services)
+        heard = []
+        async with asyncio.timeout(120):
+            while not heard or heard[-1]["data"]["status"] == "running":
+                heard.append(json.loads(await socket.recv()))
+        assert {(event["type"], event["data"]["feed_id"]) for event in heard} == {
+            ("import_log", "wwr-back-end")
+        }
+        run_id = heard[-1]["data"]["run_id"]
+
+        assert (await client.get("/")).text.count("Import history") >= 1
+        assert (await client.get("/healthz")).status_code == 200
+        assert (await client.get("/readyz")).status_code == 200
+        assert "gateway_websocket_clients 1" in (await client.get("/metrics")).text
+        assert (await client.post("/api/imports", json={"feeds": "not-a-list"})).status_code == 422
+
+        one = (await client.get(f"/api/imports/{run_id}")).json()
+        assert (one["trigger_id"], one["status"], one["new"] + one["unchanged"]) == (
+            trigger_id,
+            "completed",
+            59,
+        )
+        assert (await client.get("/api/imports/no-such-run")).status_code == 404
+        completed = (
+            await client.get("/api/imports", params={"feed": "wwr-back-end", "status": "completed"})
+        ).json()
+        assert [log["run_id"] for log in completed["items"]] == [run_id]
+
+        feeds = {feed["id"]: feed for feed in (await client.get("/api/feeds")).json()["items"]}
+        assert set(feeds) == set(FEEDS)
+        assert feeds["wwr-back-end"]["last_success_at"] and feeds["wwr-back-end"]["consecutive_failures"] == 0
+
+        first = (await client.get("/api/jobs", params={"q": "ENGINEER", "limit": 5})).json()
+        assert "items" in first, first
+        second = (
+            await client.get(
+                "/api/jobs", params={"q": "engineer", "limit": 5, "cursor": first["next_cursor"]}
+            )
+        ).json()
+        titles = [job["title"] for job in first["items"] + second["items"]]
+        assert (await client.get("/api/jobs", params={"cursor": "garbage"})).status_code == 400
+        assert (await client.get("/api/imports", params={"limit": "many"})).status_code == 400
+        assert len(set(titles)) == len(titles) == 10 and all("engineer" in t.lower() for t in titles)
