@@ -3,17 +3,23 @@
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from beanie import init_beanie
-from pymongo import AsyncMongoClient
+from beanie import Document, init_beanie
+from pymongo import AsyncMongoClient, IndexModel
 
 from infra.settings import CommonSettings
 
+Indexes = dict[type[Document], list[IndexModel]]
 
-async def connect(settings: CommonSettings, models: list[Any]) -> AsyncMongoClient[Any]:
+
+async def connect(settings: CommonSettings, indexes: Indexes) -> AsyncMongoClient[Any]:
+    """Bind the document models to the database and make sure their indexes exist."""
     client: AsyncMongoClient[Any] = AsyncMongoClient(
         settings.mongodb_url, tz_aware=True, serverSelectionTimeoutMS=10_000
     )
-    await init_beanie(database=client[settings.mongodb_database], document_models=models)
+    await init_beanie(database=client[settings.mongodb_database], document_models=list(indexes))
+    for model, models_indexes in indexes.items():
+        for index in models_indexes:  # one per command: FerretDB 1.24 crashes re-creating several at once
+            await model.get_pymongo_collection().create_indexes([index])
     return client
 
 

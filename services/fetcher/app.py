@@ -68,7 +68,7 @@ def build(settings: Settings) -> FastStream:
 
     async def start() -> None:
         await ensure_topics(settings)
-        resources.on_close((await mongo.connect(settings, [registry.FeedDocument])).close)
+        resources.on_close((await mongo.connect(settings, registry.INDEXES)).close)
         await registry.register(registry.read_feeds_file(settings.feeds_file))
         if settings.health_port:
             resources.on_close(await health.serve(settings.health_port, lambda: broker.ping(timeout=2)))

@@ -24,7 +24,9 @@ class FeedDocument(Feed, Document):
 
     class Settings:
         name = "feeds"
-        indexes = [IndexModel([("id", ASCENDING)], unique=True, name="feed_id_unique")]
+
+
+INDEXES: dict[type[Document], list[IndexModel]] = {FeedDocument: []}  # _id is the feed id
 
 
 def _feeds() -> Any:

@@ -16,7 +16,7 @@ from schemas import topics
 from schemas.events import ImportLog, JobStatus, run_event_adapter
 from services.logger.config import Settings
 from services.logger.handlers import expire_stale_runs, record_events
-from services.logger.store import ImportLogDocument, JobStatusDocument
+from services.logger.store import INDEXES
 from services.logger.tally import RunEvent
 
 log = logging.getLogger("logger")
@@ -65,7 +65,7 @@ def build(settings: Settings) -> FastStream:
 
     async def start() -> None:
         await ensure_topics(settings)
-        resources.on_close((await mongo.connect(settings, [ImportLogDocument, JobStatusDocument])).close)
+        resources.on_close((await mongo.connect(settings, INDEXES)).close)
         if settings.health_port:
             resources.on_close(await health.serve(settings.health_port, lambda: broker.ping(timeout=2)))
 

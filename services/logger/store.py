@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from beanie import Document
-from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, IndexModel, UpdateOne
 
 from infra.mongo import chunks
 from schemas.events import Failure, ImportLog, JobStatus, Outcome, RunStatus
@@ -18,11 +18,6 @@ class ImportLogDocument(ImportLog, Document):
 
     class Settings:
         name = "import_logs"
-        indexes = [
-            IndexModel([("run_id", ASCENDING)], unique=True, name="run_id_unique"),
-            IndexModel([("started_at", DESCENDING), ("run_id", DESCENDING)], name="newest_first"),
-            IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)], name="unfinished"),
-        ]
 
 
 class JobStatusDocument(JobStatus, Document):
@@ -30,10 +25,15 @@ class JobStatusDocument(JobStatus, Document):
 
     class Settings:
         name = "job_statuses"
-        indexes = [
-            IndexModel([("run_id", ASCENDING), ("job_key", ASCENDING)], unique=True, name="once"),
-            IndexModel([("run_id", ASCENDING), ("outcome", ASCENDING)], name="by_outcome"),
-        ]
+
+
+INDEXES = {
+    ImportLogDocument: [
+        IndexModel([("run_id", ASCENDING)], unique=True, name="run_id_unique"),
+        IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)], name="unfinished"),
+    ],
+    JobStatusDocument: [IndexModel([("run_id", ASCENDING), ("outcome", ASCENDING)], name="by_outcome")],
+}
 
 
 def _logs() -> Any:

@@ -14,7 +14,7 @@ from schemas import topics
 from schemas.events import JobFetched
 from services.processor.config import Settings
 from services.processor.handlers import import_jobs, rejected_status
-from services.processor.store import JobDocument
+from services.processor.store import INDEXES
 
 log = logging.getLogger("processor")
 
@@ -53,7 +53,7 @@ def build(settings: Settings) -> FastStream:
 
     async def start() -> None:
         await ensure_topics(settings)
-        resources.on_close((await mongo.connect(settings, [JobDocument])).close)
+        resources.on_close((await mongo.connect(settings, INDEXES)).close)
         if settings.health_port:
             resources.on_close(await health.serve(settings.health_port, ready))
 

@@ -29,7 +29,9 @@ class JobDocument(Job, Document):
 
     class Settings:
         name = "jobs"
-        indexes = [IndexModel([("job_key", ASCENDING)], unique=True, name="job_key_unique")]
+
+
+INDEXES = {JobDocument: [IndexModel([("job_key", ASCENDING)], unique=True, name="job_key_unique")]}
 
 
 async def load_stored(job_keys: list[str]) -> dict[str, Stored]:

@@ -103,7 +103,7 @@ async def fetcher(environment: dict[str, str], database: Any) -> AsyncIterator[t
         fetch_timeout_seconds=2,
         fetch_host_requests_per_minute=60_000,  # politeness has its own test
     )
-    client = await mongo.connect(settings, [registry.FeedDocument])
+    client = await mongo.connect(settings, registry.INDEXES)
     redis = Redis.from_url(settings.redis_url)
     recorder = Recorder()
     async with httpx.AsyncClient() as http:

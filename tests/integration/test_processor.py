@@ -12,7 +12,7 @@ from schemas.events import JobFetched, Outcome
 from services.fetcher.normalize import collapse_duplicates, normalize_item
 from services.fetcher.parse import parse_feed
 from services.processor.handlers import import_jobs
-from services.processor.store import JobDocument
+from services.processor.store import INDEXES
 from tests.conftest import read
 
 
@@ -24,7 +24,7 @@ def fetched(name: str, source: str, run_id: str) -> list[JobFetched]:
 
 @pytest.fixture
 async def jobs_store(database: Any, environment: dict[str, str]) -> AsyncIterator[Any]:
-    client = await mongo.connect(CommonSettings(), [JobDocument])
+    client = await mongo.connect(CommonSettings(), INDEXES)
     yield database.jobs
     await client.close()
 

@@ -18,7 +18,7 @@ from services.fetcher.schedule import claim_due
 
 @pytest.fixture
 async def feeds(environment: dict[str, str], database: Any) -> AsyncIterator[Any]:
-    client = await mongo.connect(CommonSettings(), [registry.FeedDocument])
+    client = await mongo.connect(CommonSettings(), registry.INDEXES)
     yield database.feeds
     await client.close()
 

@@ -1,0 +1,20 @@
+"""A service restarted against a database that already has its collections and indexes starts again."""
+
+from typing import Any
+
+from infra import mongo
+from infra.settings import CommonSettings
+from services.fetcher.registry import INDEXES as FETCHER_INDEXES
+from services.logger.store import INDEXES as LOGGER_INDEXES
+from services.processor.store import INDEXES as PROCESSOR_INDEXES
+
+
+async def test_every_service_connects_twice_to_the_same_database(
+    environment: dict[str, str], database: Any
+) -> None:
+    for indexes in (FETCHER_INDEXES, PROCESSOR_INDEXES, LOGGER_INDEXES) * 2:
+        client = await mongo.connect(CommonSettings(), indexes)
+        await client.close()
+
+    assert "job_key_unique" in await database.jobs.index_information()
+    assert {"run_id_unique", "unfinished"} <= set(await database.import_logs.index_information())
