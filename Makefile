@@ -45,7 +45,7 @@ bench: venv
 	$(PY) -m bench.parse
 
 lock:
-	uv pip compile pyproject.toml --extra dev -o requirements.lock
+	$(PY) -m pip install -q uv && $(VENV)/bin/uv pip compile pyproject.toml --extra dev -o requirements.lock
 
 clean:
 	rm -rf $(VENV) .stack .mypy_cache .ruff_cache .pytest_cache

@@ -29,7 +29,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        with FeedServer(ROOT / "tests" / "data") as feeds:
+        with FeedServer(ROOT / "tests" / "data", int(os.environ.get("DEMO_FEEDS_PORT", 8090))) as feeds:
             services = Services(
                 _environment(feeds), STATE / "logs", int(os.environ.get("GATEWAY_PORT", 8080))
             )

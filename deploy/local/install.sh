@@ -4,7 +4,7 @@
 #
 #   bash deploy/local/install.sh        # idempotent; ~1 s when everything is cached
 #
-# - redis-server (+ redis-cli), and java/maven/docker-compose if missing, from Debian (root for apt-get)
+# - redis-server (+ redis-cli), and java/maven/docker-compose/chromium if missing, from Debian (root for apt-get)
 # - Apache Kafka jars from Maven Central -> $CACHE/kafka-<ver>/libs
 # - FerretDB (SQLite backend) wrapper binary -> $CACHE/ferretdb-<ver>/ferretdb
 #
@@ -47,6 +47,8 @@ install_os_packages() {
   command -v mvn >/dev/null || pkgs+=(maven)
   # A compose client only to validate compose.yaml (tests/unit/test_deploy.py); no engine needed.
   command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || pkgs+=(docker-compose)
+  # A browser only for the dashboard's end-to-end test (tests/e2e/test_dashboard.py).
+  command -v chromium >/dev/null || pkgs+=(chromium)
   if ((${#pkgs[@]})); then
     log "apt-get install ${pkgs[*]}"
     apt_install "${pkgs[@]}"

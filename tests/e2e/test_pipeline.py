@@ -3,44 +3,23 @@
 import asyncio
 import json
 import xml.etree.ElementTree as ElementTree
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import websockets
-import yaml
 
-from launcher.feed_server import FeedServer
-from launcher.processes import Services, free_port
+from launcher.processes import Services
 from tests.conftest import DATA
+from tests.e2e.conftest import FEEDS
 
-FEEDS = {"wwr-remote": "wwr_remote_jobs_2022.rss", "wwr-back-end": "wwr_back_end_2022.rss"}
 pytestmark = pytest.mark.e2e
 
 
 def guids(name: str) -> list[str]:
     """Counted independently of the importer: the plain standard-library view of the file."""
     return [item.findtext("guid") or "" for item in ElementTree.parse(DATA / name).getroot().iter("item")]
-
-
-@pytest.fixture
-def services(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
-    with FeedServer(DATA, conditional=False) as feed_server:
-        registry = [{"id": feed_id, "url": feed_server.url(name)} for feed_id, name in FEEDS.items()]
-        feeds_file = tmp_path / "feeds.yaml"
-        feeds_file.write_text(yaml.safe_dump({"feeds": registry}))
-        env = namespace | {
-            "FEEDS_FILE": str(feeds_file),
-            "FETCH_ALLOW_PRIVATE_NETWORKS": "true",
-            "SCHEDULER_ENABLED": "false",
-            "LOG_LEVEL": "INFO",
-        }
-        running = Services(env, tmp_path / "logs", free_port())
-        running.start()
-        yield running
-        running.stop()
 
 
 class Stream:

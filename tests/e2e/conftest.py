@@ -1,0 +1,32 @@
+"""The four services as processes against the real stack, importing feeds from a local HTTP server."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from launcher.feed_server import FeedServer
+from launcher.processes import Services, free_port
+from tests.conftest import DATA
+
+FEEDS = {"wwr-remote": "wwr_remote_jobs_2022.rss", "wwr-back-end": "wwr_back_end_2022.rss"}
+
+
+@pytest.fixture
+def services(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
+    with FeedServer(DATA, conditional=False) as feed_server:
+        registry = [{"id": feed_id, "url": feed_server.url(name)} for feed_id, name in FEEDS.items()]
+        feeds_file = tmp_path / "feeds.yaml"
+        feeds_file.write_text(yaml.safe_dump({"feeds": registry}))
+        env = namespace | {
+            "FEEDS_FILE": str(feeds_file),
+            "FETCH_ALLOW_PRIVATE_NETWORKS": "true",
+            "SCHEDULER_ENABLED": "false",
+            "FETCH_HOST_REQUESTS_PER_MINUTE": "60000",  # politeness has its own test
+            "LOG_LEVEL": "INFO",
+        }
+        running = Services(env, tmp_path / "logs", free_port())
+        running.start()
+        yield running
+        running.stop()
