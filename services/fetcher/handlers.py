@@ -18,19 +18,17 @@ from schemas import topics
 from schemas.events import (
     ImportRequested,
     JobFetched,
-    JobStatus,
-    Outcome,
     ParseMode,
     RunFailed,
     RunFetched,
     RunStarted,
 )
 from schemas.feeds import Feed
-from schemas.job import Job
 from services.fetcher import registry
 from services.fetcher.config import Settings
 from services.fetcher.fetch import FetchError, Validators, fetch
-from services.fetcher.normalize import InvalidItem, collapse_duplicates, normalize_item, source_of
+from services.fetcher.identity import source_of
+from services.fetcher.normalize import Normalized, normalize_feed
 from services.fetcher.parse import FeedParseError, ParsedFeed, parse_feed
 
 log = logging.getLogger(__name__)
@@ -40,28 +38,6 @@ class Publisher(Protocol):
     """Sends (key, event) pairs to a topic and returns once the broker has acknowledged all."""
 
     async def __call__(self, topic: str, messages: Sequence[tuple[str, BaseModel]]) -> None: ...
-
-
-@dataclass(frozen=True)
-class Normalized:
-    jobs: list[Job]
-    invalid: list[JobStatus]
-    duplicates: int
-    warnings: list[str]
-
-
-def normalize_feed(parsed: ParsedFeed, source: str, run: RunStarted) -> Normalized:
-    """Every item becomes a unique Job or a failed status; in-feed duplicates are collapsed."""
-    warnings = list(parsed.warnings)
-    jobs: list[Job] = []
-    invalid: list[JobStatus] = []
-    for position, item in enumerate(parsed.items):
-        try:
-            jobs.append(normalize_item(item, parsed.format, source, warnings))
-        except InvalidItem as error:
-            invalid.append(_invalid_status(run, source, position, error))
-    unique, duplicates = collapse_duplicates(jobs)
-    return Normalized(unique, invalid, duplicates, warnings)
 
 
 @dataclass
@@ -179,19 +155,6 @@ class Fetcher:
 
 def _run_fields(run: RunStarted) -> dict[str, Any]:
     return run.model_dump(include={"run_id", "trigger_id", "trigger", "feed_id", "feed_url"})
-
-
-def _invalid_status(run: RunStarted, source: str, position: int, error: InvalidItem) -> JobStatus:
-    return JobStatus(
-        run_id=run.run_id,
-        trigger_id=run.trigger_id,
-        feed_id=run.feed_id,
-        # keyed by position: an invalid item must never collide with a job or another invalid item
-        job_key=f"{source}:invalid:{position}",
-        outcome=Outcome.FAILED,
-        reason_code=error.reason_code,
-        message=str(error),
-    )
 
 
 def new_run_id() -> str:

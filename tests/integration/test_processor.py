@@ -9,7 +9,8 @@ import pytest
 from infra import mongo
 from infra.settings import CommonSettings
 from schemas.events import JobFetched, Outcome
-from services.fetcher.normalize import collapse_duplicates, normalize_item
+from services.fetcher.identity import collapse_duplicates
+from services.fetcher.normalize import normalize_item
 from services.fetcher.parse import parse_feed
 from services.processor.handlers import import_jobs
 from services.processor.store import INDEXES

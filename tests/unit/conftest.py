@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from schemas.job import Job
-from services.fetcher.normalize import normalize_item, source_of
+from services.fetcher.identity import source_of
+from services.fetcher.normalize import normalize_item
 from services.fetcher.parse import ParsedFeed, parse_feed
 
 DATA = Path(__file__).parent.parent / "data"
@@ -18,14 +19,14 @@ def read_feed(name: str) -> ParsedFeed:
 
 
 @cache
-def normalize_feed(name: str, feed_url: str) -> list[Job]:
+def sample_jobs(name: str, feed_url: str) -> list[Job]:
     parsed = read_feed(name)
     return [normalize_item(item, parsed.format, source_of(feed_url)) for item in parsed.items]
 
 
 @pytest.fixture
 def jobs_of() -> Callable[[str, str], list[Job]]:
-    return normalize_feed
+    return sample_jobs
 
 
 @pytest.fixture

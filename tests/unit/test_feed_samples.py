@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.job import EmploymentType, Job
-from services.fetcher.normalize import collapse_duplicates
+from services.fetcher.identity import collapse_duplicates
 from services.fetcher.parse import ParsedFeed
 
 JobsOf = Callable[[str, str], list[Job]]

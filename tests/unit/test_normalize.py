@@ -5,18 +5,12 @@ from typing import Any
 
 import pytest
 
+from schemas.events import Outcome, RunStarted, Trigger
 from schemas.job import EmploymentType, Job
-from services.fetcher.normalize import (
-    InvalidItem,
-    canonical_url,
-    collapse_duplicates,
-    html_to_text,
-    job_key,
-    normalize_item,
-    parse_date,
-    source_of,
-)
+from services.fetcher.identity import canonical_url, collapse_duplicates, job_key, source_of
+from services.fetcher.normalize import InvalidItem, normalize_feed, normalize_item
 from services.fetcher.parse import parse_feed
+from services.fetcher.text import html_to_text, parse_date
 
 
 def one_item(xml: str) -> dict[str, Any]:
@@ -134,6 +128,28 @@ class TestInvalidItems:
         with pytest.raises(InvalidItem) as raised:
             normalize_item(one_item("<item><description>orphan</description></item>"), "rss", "e.com")
         assert (raised.value.reason_code, raised.value.job_key) == ("missing_identity", None)
+
+
+class TestNormalizeFeed:
+    def test_a_feed_becomes_unique_jobs_and_a_failed_status_per_invalid_item(self) -> None:
+        body = b"""<rss><channel>
+            <item><guid>g1</guid><title>Engineer</title></item>
+            <item><guid>g1</guid><title>Engineer (again)</title></item>
+            <item><description>neither title nor id</description></item>
+        </channel></rss>"""
+        run = RunStarted(
+            run_id="run-1", trigger_id="t", trigger=Trigger.API, feed_id="f", feed_url="https://e.com/feed"
+        )
+        normalized = normalize_feed(parse_feed(body), "e.com", run)
+        assert [(job.job_key, job.title) for job in normalized.jobs] == [("e.com:g1", "Engineer")]
+        assert normalized.duplicates == 1
+        [status] = normalized.invalid
+        assert (status.job_key, status.outcome, status.reason_code) == (
+            "e.com:invalid:2",
+            Outcome.FAILED,
+            "missing_identity",
+        )
+        assert (status.run_id, status.trigger_id, status.feed_id) == ("run-1", "t", "f")
 
 
 class TestDates:

@@ -1,0 +1,53 @@
+"""Who a job is: its source site, its canonical URL, its job_key, and in-feed duplicates."""
+
+import hashlib
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from schemas.job import Job
+
+TRACKING_PARAMETER = re.compile(r"utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hs(enc|mi)")
+
+
+def source_of(feed_url: str) -> str:
+    host = (urlsplit(feed_url.strip()).hostname or "").rstrip(".")
+    if not host:
+        raise ValueError(f"feed URL has no host: {feed_url!r}")
+    return host.removeprefix("www.")
+
+
+def canonical_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    userinfo, at, host_and_port = parts.netloc.rpartition("@")
+    kept = [pair for pair in parts.query.split("&") if not _is_tracking(pair)]
+    netloc = userinfo + at + host_and_port.lower()
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path, "&".join(kept), ""))
+
+
+def _is_tracking(pair: str) -> bool:
+    return TRACKING_PARAMETER.fullmatch(pair.partition("=")[0].lower()) is not None
+
+
+def job_key(
+    source: str,
+    external_id: str | None,
+    canonical_link: str | None,
+    title: str | None,
+    company: str | None,
+    location: str | None,
+) -> str:
+    if external_id:
+        return f"{source}:{external_id}"
+    if canonical_link:
+        return f"{source}:{canonical_link}"
+    fingerprint = "\x1f".join(
+        " ".join((part or "").casefold().split()) for part in (title, company, location)
+    )
+    return f"{source}:h:{hashlib.sha256(fingerprint.encode()).hexdigest()[:32]}"
+
+
+def collapse_duplicates(jobs: list[Job]) -> tuple[list[Job], int]:
+    first_per_key: dict[str, Job] = {}
+    for job in jobs:
+        first_per_key.setdefault(job.job_key, job)
+    return list(first_per_key.values()), len(jobs) - len(first_per_key)
