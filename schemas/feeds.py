@@ -8,6 +8,11 @@ class Feed(BaseModel):
     url: str
     interval_minutes: int = Field(default=60, ge=1)
     enabled: bool = True
+    # Optional per feed: the site the jobs belong to when the host is not it (e.g. a feed on a
+    # file host), a size cap, and element names for odd exports ({"company": "employer", ...}).
+    source: str | None = None
+    max_bytes: int | None = Field(default=None, ge=1)
+    field_map: dict[str, str] = Field(default_factory=dict)
 
 
 class FeedsFile(BaseModel):

@@ -19,6 +19,12 @@ class EmploymentType(StrEnum):
     OTHER = "OTHER"
 
 
+class WorkplaceType(StrEnum):
+    ON_SITE = "ON_SITE"
+    HYBRID = "HYBRID"
+    REMOTE = "REMOTE"
+
+
 class Company(BaseModel):
     name: str
     url: str | None = None
@@ -33,6 +39,8 @@ class Location(BaseModel):
 
 
 class Salary(BaseModel):
+    """`interval` is a schema.org unitText: HOUR, DAY, WEEK, MONTH or YEAR."""
+
     raw: str | None = None
     min: float | None = None
     max: float | None = None
@@ -51,7 +59,8 @@ class Job(BaseModel):
     title: str
     company: Company | None = None
     locations: list[Location] = Field(default_factory=list)
-    remote: bool | None = None
+    remote: bool | None = None  # fully remote; HYBRID counts as not remote
+    workplace_type: WorkplaceType | None = None
     employment_types: list[EmploymentType] = Field(default_factory=list)
     employment_type_raw: str | None = None
     salary: Salary | None = None
