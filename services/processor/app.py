@@ -6,10 +6,12 @@ from typing import Any
 
 from faststream import AckPolicy, FastStream
 from pydantic import ValidationError
+from redis.asyncio import Redis
 
 from infra import health, mongo
 from infra.kafka import ensure_topics, make_broker
 from infra.lifecycle import Resources
+from infra.semaphore import RedisSemaphore
 from schemas import topics
 from schemas.events import JobFetched
 from services.processor.config import Settings
@@ -21,6 +23,10 @@ log = logging.getLogger("processor")
 
 def build(settings: Settings) -> FastStream:
     broker = make_broker(settings, "processor")
+    redis = Redis.from_url(settings.redis_url)
+    writes = RedisSemaphore(
+        redis, settings.topic("processor:writes"), settings.processor_max_concurrent_writes
+    )
     status_topic = settings.topic(topics.JOBS_STATUS)
     dead_letters = topics.dead_letter(settings.topic(topics.JOBS_FETCHED))
 
@@ -36,7 +42,7 @@ def build(settings: Settings) -> FastStream:
         batch, poison = _decode(messages)
         rejected = [status for body in poison if (status := rejected_status(body))]
         statuses = rejected + await import_jobs(
-            batch, settings.processor_write_attempts, settings.mongodb_bulk_size
+            batch, settings.processor_write_attempts, settings.mongodb_bulk_size, writes.slot
         )
         sent = [
             await broker.publish(status, status_topic, key=status.run_id.encode(), no_confirm=True)
@@ -50,6 +56,7 @@ def build(settings: Settings) -> FastStream:
         return await broker.ping(timeout=2)
 
     resources = Resources()
+    resources.on_close(redis.aclose)
 
     async def start() -> None:
         await ensure_topics(settings)

@@ -1,9 +1,11 @@
 """Import a batch of fetched jobs: classify against the store, write, and say what happened."""
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -21,6 +23,10 @@ T = TypeVar("T")
 Indexed = tuple[int, JobFetched]
 
 
+def no_limit() -> AbstractAsyncContextManager[None]:
+    return contextlib.nullcontext()
+
+
 @dataclass(frozen=True)
 class Plan:
     index: int
@@ -30,23 +36,27 @@ class Plan:
     inserts: bool
 
 
-async def import_jobs(batch: list[JobFetched], attempts: int = 5, bulk_size: int = 20) -> list[JobStatus]:
+async def import_jobs(
+    batch: list[JobFetched], attempts: int = 5, bulk_size: int = 20, slot: store.WriteSlot = no_limit
+) -> list[JobStatus]:
     """Upsert every job of the batch and return one status per message, in batch order."""
     statuses: dict[int, JobStatus] = {}
     for wave in waves(list(enumerate(batch)), key=lambda pair: pair[1].job.job_key):
         pending = wave
         while pending:  # a job that lost an insert race to another replica is classified again
             pending = await _with_retries(
-                functools.partial(_import_wave, pending, statuses, bulk_size), attempts
+                functools.partial(_import_wave, pending, statuses, bulk_size, slot), attempts
             )
     return [statuses[index] for index in range(len(batch))]
 
 
-async def _import_wave(wave: list[Indexed], statuses: dict[int, JobStatus], bulk_size: int) -> list[Indexed]:
+async def _import_wave(
+    wave: list[Indexed], statuses: dict[int, JobStatus], bulk_size: int, slot: store.WriteSlot
+) -> list[Indexed]:
     stored = await store.load_stored([message.job.job_key for _, message in wave])
     plans = [_plan(index, message, stored.get(message.job.job_key)) for index, message in wave]
     writing = [plan for plan in plans if plan.operation is not None]
-    result = await store.write([plan.operation for plan in writing if plan.operation], bulk_size)
+    result = await store.write([plan.operation for plan in writing if plan.operation], bulk_size, slot)
     retry: list[Indexed] = []
     for op_index, plan in enumerate(writing):
         if result.lost_race(op_index, plan.inserts):

@@ -3,6 +3,8 @@
 `_id` is the job_key: lookups by `_id` are fast on FerretDB too, which scans for other fields.
 """
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,12 +76,16 @@ def mark_seen(job: Job, run_id: str) -> UpdateOne:
     return UpdateOne({"_id": job.job_key}, {"$set": seen})
 
 
-async def write(operations: list[UpdateOne], bulk_size: int) -> "WriteResult":
+WriteSlot = Callable[[], AbstractAsyncContextManager[None]]
+
+
+async def write(operations: list[UpdateOne], bulk_size: int, slot: WriteSlot) -> "WriteResult":
     """Apply the operations unordered; report which ones lost an insert race or failed."""
     result = WriteResult(set(), {})
     for offset, chunk in chunks(operations, bulk_size):
         try:
-            written = await JobDocument.get_pymongo_collection().bulk_write(chunk, ordered=False)
+            async with slot():
+                written = await JobDocument.get_pymongo_collection().bulk_write(chunk, ordered=False)
             result.upserted |= {offset + index for index in written.upserted_ids or {}}
         except BulkWriteError as error:
             partial = _partial_result(dict(error.details))
