@@ -1,15 +1,21 @@
-"""Redis-held limits shared by every replica: token buckets and leases."""
+"""Redis-held limits shared by every replica: token buckets, host pauses, turns and leases."""
 
 import asyncio
 import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 
-# Refill the bucket for the time elapsed, then take one token or say how long to wait for it.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# A paused key gives no tokens. Otherwise refill the bucket for the time elapsed, then take one
+# token or say how long to wait for it.
 _TAKE = """
+local paused_ms = redis.call('PTTL', KEYS[2])
+if paused_ms > 0 then return tostring(paused_ms / 1000) end
 local capacity = tonumber(ARGV[1])
 local per_second = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
@@ -24,30 +30,85 @@ redis.call('EXPIRE', KEYS[1], math.ceil(capacity / per_second) + 60)
 return tostring(wait)
 """
 
+# Only ever lengthen a pause: a short Retry-After must not cut a longer one short.
+_PAUSE = """
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], 1, 'PX', ARGV[1]) end
+return redis.call('PTTL', KEYS[1])
+"""
+
+# Our turn if the last one was at least `spacing` ago (then this is the last); else the wait.
+# Milliseconds as integers: exact in Lua, where a float timestamp would lose its last digits.
+_TURN = """
+local now = tonumber(ARGV[1])
+local spacing = tonumber(ARGV[2])
+local last = tonumber(redis.call('GET', KEYS[1]))
+if last and now < last + spacing then return last + spacing - now end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', spacing + 60000)
+return 0
+"""
+
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
 
 
+def _pause_key(host: str) -> str:
+    return f"throttle:pause:{host}"
+
+
+async def pause_host(redis: Redis, host: str, seconds: float) -> float:
+    """Pause every replica's requests to `host` (429/503 Retry-After); returns the pause left."""
+    left_ms = await redis.eval(_PAUSE, 1, _pause_key(host), max(1, round(seconds * 1000)))
+    return max(int(left_ms), 0) / 1000
+
+
+async def paused_for(redis: Redis, host: str) -> float:
+    """Seconds left in the pause of `host`, 0 when it is not paused."""
+    return max(int(await redis.pttl(_pause_key(host))), 0) / 1000
+
+
+class Throttled(Exception):
+    """Waiting for `key` would take longer than the caller allows."""
+
+    def __init__(self, key: str, seconds: float) -> None:
+        super().__init__(f"{key} is throttled for {seconds:.0f} s more")
+        self.key, self.seconds = key, seconds
+
+
 class TokenBucket:
+    """One bucket per key (a host); a host paused by `pause_host` gives no tokens until it resumes."""
+
     def __init__(self, redis: Redis, name: str, capacity: float, per_second: float) -> None:
         self._redis, self._name = redis, name
         self._capacity, self._per_second = capacity, per_second
 
-    async def take(self, key: str) -> float:
-        """Wait until one token for `key` is ours; returns the seconds waited."""
+    async def take(self, key: str, longest_wait: float | None = None) -> float:
+        """Wait until one token for `key` is ours; returns the seconds waited.
+
+        Raises `Throttled` instead of waiting when one wait would exceed `longest_wait`.
+        """
         waited = 0.0
         while True:
-            wait = float(
-                await self._redis.eval(
-                    _TAKE, 1, f"{self._name}:{key}", self._capacity, self._per_second, time.time()
-                )
-            )
+            wait = await self._wait_for_token(key)
             if wait <= 0:
                 return waited
+            if longest_wait is not None and wait > longest_wait:
+                raise Throttled(key, wait)
             await asyncio.sleep(wait)
             waited += wait
+
+    async def _wait_for_token(self, key: str) -> float:
+        bucket, pause = f"{self._name}:{key}", _pause_key(key)
+        now = time.time()
+        return float(await self._redis.eval(_TAKE, 2, bucket, pause, self._capacity, self._per_second, now))
+
+
+async def take_turn(redis: Redis, key: str, spacing_seconds: float, now: datetime) -> float:
+    """0 if it is our turn at `now` (the next turn is `spacing_seconds` later), else the wait."""
+    now_ms = (now - _EPOCH) // timedelta(milliseconds=1)
+    wait_ms = await redis.eval(_TURN, 1, key, now_ms, round(spacing_seconds * 1000))
+    return int(wait_ms) / 1000
 
 
 class LeaseHeld(Exception):

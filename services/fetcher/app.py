@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import httpx
 from faststream import AckPolicy, FastStream
 from pydantic import BaseModel
 from redis.asyncio import Redis
@@ -20,6 +19,7 @@ from services.fetcher import registry
 from services.fetcher.config import Settings
 from services.fetcher.handlers import Fetcher
 from services.fetcher.schedule import claim_due
+from services.fetcher.transport import make_client
 
 log = logging.getLogger("fetcher")
 
@@ -27,10 +27,11 @@ log = logging.getLogger("fetcher")
 def build(settings: Settings) -> FastStream:
     broker = make_broker(settings, "fetcher")
     redis = Redis.from_url(settings.redis_url)
-    http = httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.fetch_timeout_seconds, connect=settings.fetch_connect_timeout_seconds),
-        headers={"User-Agent": settings.fetch_user_agent},
-        follow_redirects=False,  # every hop is checked by fetch()
+    http = make_client(
+        timeout=settings.fetch_timeout_seconds,
+        connect_timeout=settings.fetch_connect_timeout_seconds,
+        user_agent=settings.fetch_user_agent,
+        allow_private=settings.fetch_allow_private_networks,
     )
 
     async def publish(topic: str, messages: Sequence[tuple[str, BaseModel]]) -> None:

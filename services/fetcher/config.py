@@ -9,7 +9,10 @@ class Settings(CommonSettings):
     fetch_allow_private_networks: bool = False
     fetch_timeout_seconds: float = 30.0
     fetch_connect_timeout_seconds: float = 10.0
-    fetch_max_bytes: int = 20 * 1024 * 1024
+    fetch_max_bytes: int = 20 * 1024 * 1024  # per feed unless the feed sets max_bytes
+    fetch_max_items: int = 50_000
+    fetch_batch_size: int = 500
+    fetch_longest_host_wait_seconds: float = 60.0
     fetch_concurrency: int = 4
     fetch_host_burst: int = 5
     fetch_host_requests_per_minute: float = 30.0

@@ -1,87 +1,111 @@
-"""Business fields of a raw item — headline, company, places, pay, contract, categories, link —
-including the few per-site conventions."""
+"""Business fields of a raw item — company, places, pay, contract, categories, links — including
+the few per-site conventions."""
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-from schemas.job import Company, EmploymentType, Location, Salary
-from services.fetcher.text import as_list, first_text, html_to_text, one_line, text_of
+from schemas.job import Company, EmploymentType, Location, Salary, WorkplaceType
+from services.fetcher.identity import web_url
+from services.fetcher.names import FieldNames
+from services.fetcher.places import location_of, read_location, split_locations
+from services.fetcher.salary import salary_from_fields, salary_from_text
+from services.fetcher.sanitize import Description
+from services.fetcher.text import as_list, first_text, one_line, text_of
 
-COMPANY_FIELDS = ("company", "company_name", "employer", "hiringOrganization")
-LOCATION_FIELDS = ("location", "region", "job_location")
-EMPLOYMENT_TYPES = {
-    "fulltime": EmploymentType.FULL_TIME,
-    "parttime": EmploymentType.PART_TIME,
-    "contract": EmploymentType.CONTRACTOR,
-    "contractor": EmploymentType.CONTRACTOR,
-    "freelance": EmploymentType.CONTRACTOR,
-    "temporary": EmploymentType.TEMPORARY,
-    "temp": EmploymentType.TEMPORARY,
-    "internship": EmploymentType.INTERN,
-    "intern": EmploymentType.INTERN,
-    "volunteer": EmploymentType.VOLUNTEER,
-    "perdiem": EmploymentType.PER_DIEM,
-}
-SALARY_INTERVALS = {"annually": "YEAR", "yearly": "YEAR", "monthly": "MONTH", "weekly": "WEEK"}
-SALARY_INTERVALS |= {"daily": "DAY", "hourly": "HOUR"}
-LOCATION_SEPARATOR = re.compile(r"\s+/\s+|\s*[;|]\s*")
-AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*([kKmM]?)")
+EMPLOYMENT_TYPES = {"fulltime": EmploymentType.FULL_TIME, "parttime": EmploymentType.PART_TIME}
+EMPLOYMENT_TYPES |= dict.fromkeys(("contract", "contractor", "freelance"), EmploymentType.CONTRACTOR)
+EMPLOYMENT_TYPES |= dict.fromkeys(("temporary", "temp", "seasonal"), EmploymentType.TEMPORARY)
+EMPLOYMENT_TYPES |= dict.fromkeys(("internship", "intern"), EmploymentType.INTERN)
+EMPLOYMENT_TYPES |= {"volunteer": EmploymentType.VOLUNTEER, "perdiem": EmploymentType.PER_DIEM}
+EMPLOYMENT_SEPARATOR = re.compile(r"[,/;|&]|\band\b|\bor\b", re.IGNORECASE)
 INSTITUTION_AND_PLACE = re.compile(r"(?P<institution>.+?)\s*\((?P<place>[^()]+)\)")
+# Labels in a description that name the employer, for feeds without a company element
+# (JobSight's "Council: Alpine Shire Council").
+COMPANY_LABELS = ("company", "employer", "organisation", "organization", "council")
+SALARY_LABELS = ("salary", "pay", "compensation", "remuneration", "wage", "salary range")
+WORKPLACE_RANK = (WorkplaceType.REMOTE, WorkplaceType.HYBRID, WorkplaceType.ON_SITE)
 
 
-def headline(item: dict[str, Any], source: str) -> tuple[str | None, str | None, list[Location]]:
-    title = one_line(first_text(item, ("title",)))
-    company = one_line(first_text(item, COMPANY_FIELDS))
-    locations = _locations(item)
-    # Per-site conventions, used only when the feed has no company element of its own.
-    if company is None and title and source == "weworkremotely.com":
-        company, title = _company_from_title(title)
-    if company is None and source == "higheredjobs.com":
-        company, locations = _institution_and_place(item, locations)
-    return title, company, locations
+def _company_colon_title(title: str) -> tuple[str, str] | None:
+    company, colon, rest = title.partition(": ")  # WWR: "Company: Job title"
+    return (company.strip(), rest.strip()) if colon and company.strip() and rest.strip() else None
 
 
-def _company_from_title(title: str) -> tuple[str | None, str]:
-    company, colon, rest = title.partition(": ")  # WWR titles read "Company: Job title"
-    return (company.strip(), rest.strip()) if colon and company.strip() and rest.strip() else (None, title)
+def _title_at_company(title: str) -> tuple[str, str] | None:
+    rest, at, company = title.rpartition(" at ")  # techcorridor: "Job title at Company"
+    return (company.strip(), rest.strip()) if at and company.strip() and rest.strip() else None
 
 
-def _institution_and_place(
-    item: dict[str, Any], locations: list[Location]
-) -> tuple[str | None, list[Location]]:
-    description = one_line(html_to_text(first_text(item, ("description",)) or ""))
-    match = INSTITUTION_AND_PLACE.fullmatch(description or "")
-    if match is None:
-        return None, locations
-    return match["institution"], locations or [Location(raw=match["place"])]
+# Company names hidden in titles, per site; used only when an item has no company element.
+TITLE_CONVENTIONS: dict[str, Callable[[str], tuple[str, str] | None]] = {
+    "weworkremotely.com": _company_colon_title,
+    "jobs.techcorridor.io": _title_at_company,
+}
 
 
-def company(item: dict[str, Any], name: str | None) -> Company | None:
+def company(
+    item: dict[str, Any], names: FieldNames, source: str, title: str, description: Description
+) -> tuple[Company | None, str, list[Location]]:
+    """The company, the title without it, and the place when the site writes it with the company."""
+    name, places = one_line(first_text(item, names.company)), list[Location]()
+    convention = TITLE_CONVENTIONS.get(source)
+    if name is None and convention and (split := convention(title)):
+        name, title = split
+    elif name is None and source == "higheredjobs.com":
+        name, places = _institution_and_place(description.text)
+    elif name is None:
+        name = _first_label(description.labels, COMPANY_LABELS)
     if name is None:
-        return None
-    url = first_text(item, ("company_url", "company_website"))
-    return Company(name=name, url=url, logo=first_text(item, ("company_logo", "company_logo_url")))
+        return None, title, places
+    url = first_text(item, names.company_url)
+    if url is None and source == "weworkremotely.com":  # its descriptions open with "URL: ..."
+        url = description.labels.get("url")
+    return Company(name=name, url=web_url(url), logo=web_url(_logo(item, names))), title, places
 
 
-def _locations(item: dict[str, Any]) -> list[Location]:
-    raw = one_line(first_text(item, LOCATION_FIELDS))
-    if raw:
-        return [Location(raw=part) for part in LOCATION_SEPARATOR.split(raw) if part]
-    city, region, country = (first_text(item, (name,)) for name in ("city", "state", "country"))
-    if not (city or region or country):
-        return []
-    raw = ", ".join(part for part in (city, region, country) if part)
-    return [Location(raw=raw, city=city, region=region, country=country)]
+def _institution_and_place(description: str | None) -> tuple[str | None, list[Location]]:
+    match = INSTITUTION_AND_PLACE.fullmatch(one_line(description) or "")  # "Tufts (Medford, MA)"
+    if match is None:
+        return None, []
+    place, _ = read_location(match["place"])
+    return match["institution"], [place] if place else []
 
 
-def remote(item: dict[str, Any]) -> bool | None:
-    flag = first_text(item, ("remote", "location_type", "workplace_type"))
-    return None if flag is None else flag.lower() in {"1", "true", "yes", "remote"}
+def _logo(item: dict[str, Any], names: FieldNames) -> str | None:
+    for media in as_list(item.get("content")) + as_list(item.get("thumbnail")):  # media:content
+        if isinstance(media, dict) and _is_image(media) and text_of(media.get("@url")):
+            return text_of(media["@url"])
+    return first_text(item, names.company_logo)
+
+
+def _is_image(media: dict[str, Any]) -> bool:
+    if "@medium" in media:
+        return media["@medium"] == "image"
+    return str(media.get("@type", "image/")).startswith("image/")
+
+
+def _first_label(found: dict[str, str], labels: tuple[str, ...]) -> str | None:
+    return next((found[label] for label in labels if label in found), None)
+
+
+def locations(item: dict[str, Any], names: FieldNames) -> tuple[list[Location], WorkplaceType | None]:
+    raw = one_line(first_text(item, names.location))
+    if raw is None:
+        place = location_of(*(first_text(item, (name,)) for name in ("city", "state", "country")))
+        return ([place] if place else []), None
+    places: list[Location] = []
+    said = set()
+    for part in split_locations(raw):
+        place, workplace = read_location(part)
+        places += [place] if place else []
+        said.add(workplace)
+    return places, next((workplace for workplace in WORKPLACE_RANK if workplace in said), None)
 
 
 def employment_types(raw: str | None) -> list[EmploymentType]:
     kinds: list[EmploymentType] = []
-    for part in re.split(r"[,/;|]", raw or ""):
+    for part in EMPLOYMENT_SEPARATOR.split(raw or ""):
         word = re.sub(r"[^a-z]", "", part.lower())
         kind = EMPLOYMENT_TYPES.get(word, EmploymentType.OTHER)
         if word and kind not in kinds:
@@ -89,49 +113,33 @@ def employment_types(raw: str | None) -> list[EmploymentType]:
     return kinds
 
 
-def salary(item: dict[str, Any]) -> Salary | None:
-    raw = first_text(item, ("salary", "compensation"))
-    low = first_text(item, ("min_compensation", "salary_minimum", "salary_min"))
-    high = first_text(item, ("max_compensation", "salary_maximum", "salary_max"))
-    if not (raw or low or high):
-        return None  # a currency alone (WorkAtAStartup's empty compensations) says nothing
-    currency = first_text(item, ("compensation_currency", "salary_currency", "currency"))
-    interval = first_text(item, ("compensation_time_frame", "salary_schedule", "salary_interval"))
-    return Salary(
-        raw=raw or " - ".join(amount for amount in (low, high) if amount),
-        min=_amount(low),
-        max=_amount(high),
-        currency=currency.upper() if currency else None,
-        interval=SALARY_INTERVALS.get(interval.lower(), interval) if interval else None,
-    )
+def salary(item: dict[str, Any], names: FieldNames, labels: dict[str, str]) -> Salary | None:
+    low = first_text(item, ("min_compensation", "salary_minimum", "salary_min", "minimum_salary"))
+    high = first_text(item, ("max_compensation", "salary_maximum", "salary_max", "maximum_salary"))
+    if low or high:
+        currency = first_text(item, ("compensation_currency", "salary_currency", "currency"))
+        interval = first_text(item, ("compensation_time_frame", "salary_schedule", "salary_interval"))
+        return salary_from_fields(low, high, currency, interval)
+    # A currency alone (WorkAtAStartup's empty compensations) says nothing: no salary.
+    raw = one_line(first_text(item, names.salary)) or _first_label(labels, SALARY_LABELS)
+    return salary_from_text(raw) if raw else None
 
 
-def _amount(raw: str | None) -> float | None:
-    match = AMOUNT.search(raw.replace(",", "")) if raw else None
-    if match is None:
-        return None
-    return float(match[1]) * {"k": 1e3, "m": 1e6}.get(match[2].lower(), 1)
+def categories(item: dict[str, Any], names: FieldNames) -> list[str]:
+    found: list[str] = []
+    for category in (value for name in names.category for value in as_list(item.get(name))):
+        name = text_of(category.get("@term") or category) if isinstance(category, dict) else text_of(category)
+        if name and name not in found:
+            found.append(name)
+    return found
 
 
-def categories(item: dict[str, Any]) -> list[str]:
-    names: list[str] = []
-    for category in as_list(item.get("category")):
-        name = (
-            text_of(category.get("@term") or category.get("#text"))
-            if isinstance(category, dict)
-            else text_of(category)
-        )
-        if name and name not in names:
-            names.append(name)
-    return names
-
-
-def link(item: dict[str, Any]) -> str | None:
-    for candidate in as_list(item.get("link")):  # Atom: the alternate link's href
-        if (
-            isinstance(candidate, dict)
-            and candidate.get("@rel", "alternate") == "alternate"
-            and text_of(candidate.get("@href"))
-        ):
-            return text_of(candidate["@href"])
-    return text_of(item.get("link")) or first_text(item, ("url",))
+def link(item: dict[str, Any], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        for candidate in as_list(item.get(name)):  # Atom: the alternate link's href
+            if isinstance(candidate, dict) and candidate.get("@rel", "alternate") != "alternate":
+                continue
+            found = text_of(candidate.get("@href") or candidate) if isinstance(candidate, dict) else None
+            if found := found or text_of(candidate):
+                return found
+    return None

@@ -6,7 +6,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from schemas.job import Job
 
-TRACKING_PARAMETER = re.compile(r"utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hs(enc|mi)")
+# Only parameters that are tracking wherever they appear; `ref` and `source` are kept because
+# some job sites route on them (e.g. `?source=partner` picks the application form).
+TRACKING_PARAMETER = re.compile(
+    r"utm_.*|fbclid|gclid|dclid|msclkid|yclid|igshid|mc_cid|mc_eid|_ga|_hs(enc|mi)"
+)
 
 
 def source_of(feed_url: str) -> str:
@@ -51,3 +55,15 @@ def collapse_duplicates(jobs: list[Job]) -> tuple[list[Job], int]:
     for job in jobs:
         first_per_key.setdefault(job.job_key, job)
     return list(first_per_key.values()), len(jobs) - len(first_per_key)
+
+
+WEB_SCHEMES = frozenset({"http", "https"})
+
+
+def web_url(url: str | None, schemes: frozenset[str] = WEB_SCHEMES) -> str | None:
+    """The URL if it is one the dashboard may link to (http or https by default), else None."""
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower() if url else ""
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    return url.strip() if url and scheme in schemes else None

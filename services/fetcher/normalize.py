@@ -6,30 +6,14 @@ from typing import Any
 
 from schemas.events import JobStatus, Outcome, RunStarted
 from schemas.job import Job
-from services.fetcher import fields
-from services.fetcher.identity import canonical_url, collapse_duplicates, job_key
+from services.fetcher import fields, workplace
+from services.fetcher.identity import canonical_url, collapse_duplicates, job_key, web_url
+from services.fetcher.names import field_names, unmappable
 from services.fetcher.parse import ParsedFeed
-from services.fetcher.text import first_text, html_to_text, parse_date
+from services.fetcher.sanitize import MAX_DESCRIPTION_CHARS, describe
+from services.fetcher.text import first_text, one_line, parse_date
 
-# Identity, best first (DESIGN "Identity"): a reference number beats a guid, which beats the
-# link (the caller's fallback). In custom `<jobs>` exports `guid` beats `id`: football jobs'
-# `id` is the upstream ATS number, while its guid namespaces that number per company.
-ID_FIELDS = {
-    "rss": ("guid", "@about"),
-    "rdf": ("guid", "@about"),
-    "atom": ("id",),
-    "indeed": ("referencenumber", "guid", "id"),
-    "jobs": ("referencenumber", "job_reference", "reference", "guid", "id"),
-}
-# Indeed's `<date>` is ignored on purpose: generators stamp their build time on every job (all
-# 16 Talia jobs carry the lastBuildDate), and content_hash covers date_posted, so taking it
-# would turn every unchanged job into "updated" on every rebuild of the feed.
-DATE_POSTED_FIELDS = ("pubDate", "date", "published", "published_at", "posted_at", "updated")
-INDEED_DATE_POSTED_FIELDS = ("posted_at", "published_at")
-VALID_THROUGH_FIELDS = ("expires_at", "expiration", "expiration_date", "valid_through")
-DESCRIPTION_FIELDS = ("encoded", "html_description", "description", "content", "summary")
-EMPLOYMENT_FIELDS = ("job_type", "type", "employment_type", "jobtype", "arrangement")
-APPLY_FIELDS = ("application_link", "apply_url", "application_url", "applyurl")
+APPLY_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
 class InvalidItem(Exception):
@@ -48,18 +32,42 @@ class Normalized:
     warnings: list[str]
 
 
-def normalize_feed(parsed: ParsedFeed, source: str, run: RunStarted) -> Normalized:
+class FeedNormalizer:
+    """Normalizes one feed batch by batch: positions run on, duplicates collapse across batches."""
+
+    def __init__(
+        self, source: str, fmt: str, run: RunStarted, field_map: dict[str, str] | None = None
+    ) -> None:
+        self.source, self.format, self.run, self.field_map = source, fmt, run, field_map
+        self.warnings = [
+            f"field_map: {name!r} is not a mappable job field, ignored" for name in unmappable(field_map)
+        ]
+        self.duplicates = 0
+        self._seen: set[str] = set()
+        self._position = 0
+
+    def batch(self, items: list[dict[str, Any]]) -> tuple[list[Job], list[JobStatus]]:
+        jobs: list[Job] = []
+        invalid: list[JobStatus] = []
+        for item in items:
+            try:
+                jobs.append(normalize_item(item, self.format, self.source, self.warnings, self.field_map))
+            except InvalidItem as error:
+                invalid.append(_invalid_status(self.run, self.source, self._position, error))
+            self._position += 1
+        unique, _ = collapse_duplicates([job for job in jobs if job.job_key not in self._seen])
+        self._seen.update(job.job_key for job in unique)
+        self.duplicates += len(jobs) - len(unique)
+        return unique, invalid
+
+
+def normalize_feed(
+    parsed: ParsedFeed, source: str, run: RunStarted, field_map: dict[str, str] | None = None
+) -> Normalized:
     """Every item becomes a unique Job or a failed status; in-feed duplicates are collapsed."""
-    warnings = list(parsed.warnings)
-    jobs: list[Job] = []
-    invalid: list[JobStatus] = []
-    for position, item in enumerate(parsed.items):
-        try:
-            jobs.append(normalize_item(item, parsed.format, source, warnings))
-        except InvalidItem as error:
-            invalid.append(_invalid_status(run, source, position, error))
-    unique, duplicates = collapse_duplicates(jobs)
-    return Normalized(unique, invalid, duplicates, warnings)
+    normalizer = FeedNormalizer(source, parsed.format, run, field_map)
+    jobs, invalid = normalizer.batch(parsed.items)
+    return Normalized(jobs, invalid, normalizer.duplicates, list(parsed.warnings) + normalizer.warnings)
 
 
 def _invalid_status(run: RunStarted, source: str, position: int, error: InvalidItem) -> JobStatus:
@@ -75,38 +83,64 @@ def _invalid_status(run: RunStarted, source: str, position: int, error: InvalidI
     )
 
 
-def normalize_item(item: dict[str, Any], fmt: str, source: str, warnings: list[str] | None = None) -> Job:
-    """Unparseable dates become None and a message appended to `warnings`."""
+def normalize_item(
+    item: dict[str, Any],
+    fmt: str,
+    source: str,
+    warnings: list[str] | None = None,
+    field_map: dict[str, str] | None = None,
+) -> Job:
+    """Unparseable dates and capped descriptions are noted in `warnings`; `field_map` maps Job
+    fields to this export's element names, which win over the built-in guesses."""
     warnings = [] if warnings is None else warnings
-    title, company, locations = fields.headline(item, source)
-    external_id = first_text(item, ID_FIELDS.get(fmt, ()))
-    link = fields.link(item)
-    url = canonical_url(link) if link else None
+    names = field_names(fmt, field_map)
+    external_id = first_text(item, names.id)
+    link = _canonical(fields.link(item, names.url))
+    title = one_line(first_text(item, names.title))
     if not title:
-        raise _missing_title(source, external_id, url)
-    key = job_key(source, external_id, url, title, company, locations[0].raw if locations else None)
-    date_fields = INDEED_DATE_POSTED_FIELDS if fmt == "indeed" else DATE_POSTED_FIELDS
-    description_html = first_text(item, DESCRIPTION_FIELDS)
-    employment = first_text(item, EMPLOYMENT_FIELDS)
+        raise _missing_title(source, external_id, link)
+    description = describe(first_text(item, names.description))
+    company, title, places = fields.company(item, names, source, title, description)
+    locations, stated = fields.locations(item, names)
+    locations = locations or places
+    key = job_key(source, external_id, link, title, company.name if company else None, _first_raw(locations))
+    if description.capped_from:
+        warnings.append(
+            f"{key}: description of {description.capped_from} characters cut to {MAX_DESCRIPTION_CHARS}"
+        )
+    employment = one_line(first_text(item, names.employment_type))
+    where = workplace.workplace_type(item, source, stated, (title, employment))
     return Job(
         job_key=key,
         source=source,
         external_id=external_id,
         title=title,
-        company=fields.company(item, company),
+        company=company,
         locations=locations,
-        remote=fields.remote(item),
+        remote=workplace.remote(where, item),
+        workplace_type=where,
         employment_types=fields.employment_types(employment),
         employment_type_raw=employment,
-        salary=fields.salary(item),
-        description_html=description_html,
-        description_text=html_to_text(description_html) if description_html else None,
-        url=url,
-        apply_url=first_text(item, APPLY_FIELDS),
-        date_posted=_date(item, date_fields, key, warnings),
-        valid_through=_date(item, VALID_THROUGH_FIELDS, key, warnings),
-        categories=fields.categories(item),
+        salary=fields.salary(item, names, description.labels),
+        description_html=description.html,
+        description_text=description.text,
+        url=web_url(link),
+        apply_url=web_url(_canonical(fields.link(item, names.apply_url)), APPLY_SCHEMES),
+        date_posted=_date(item, names.date_posted, key, warnings),
+        valid_through=_date(item, names.valid_through, key, warnings),
+        categories=fields.categories(item, names),
     )
+
+
+def _canonical(url: str | None) -> str | None:
+    try:
+        return canonical_url(url) if url else None
+    except ValueError:  # not a URL at all (an unclosed IPv6 bracket): no link, not a failed run
+        return None
+
+
+def _first_raw(locations: list[Any]) -> str | None:
+    return locations[0].raw if locations else None
 
 
 def _missing_title(source: str, external_id: str | None, url: str | None) -> InvalidItem:

@@ -1,44 +1,30 @@
-"""Feed bytes → raw items: detect the feed's shape, and recover once from common XML damage.
+"""Feed body → raw items, streamed in batches in bounded memory.
 
-Items come back as xmltodict dicts keyed by local names (`job_listing:company` → `company`,
-`@rdf:about` → `@about`), because sites pick their own namespace URIs and prefixes for the
-same fields; matching on the local name is what stays stable.
+The body is read from a seekable file, chunk by chunk, two or three times; nothing but one chunk
+and one batch is ever held. Sanitize (decode, drop forbidden characters) → strict pass (is it
+well-formed, which format, channel facts) → if not, the same pass over repaired text → the item
+pass, over the same text the last pass accepted. A body that ends early keeps its complete items.
 """
 
 import codecs
-import re
+import io
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html.entities import name2codepoint
-from typing import Any
+from typing import IO, Any
 from xml.parsers.expat import ExpatError
 
-import xmltodict
-
 from schemas.events import ParseMode
+from services.fetcher.decode import Transcoder, choose_encoding, describe
+from services.fetcher.hardened import FeedParseError, NeedsRepair, hardened_parser
+from services.fetcher.items import ItemBuilder, ItemFlood
+from services.fetcher.repair import XmlRepairer
+from services.fetcher.shape import FeedShape, scan
 
-UTF8_BOM = b"\xef\xbb\xbf"
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-# Zero-width and control characters are invisible noise in titles, ids and descriptions; a
-# zero-width joiner between two emoji is kept, since it is part of the emoji (🧑‍💻).
-EMOJI = r"\U0001F000-\U0001FAFF\u2600-\u27BF"
-INVISIBLE = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200c\u2060\ufeff]"
-    rf"|(?<![{EMOJI}\ufe0f])\u200d|\u200d(?![{EMOJI}])"
-)
-MAYBE_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
-XML_PREDEFINED_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
-# CDATA sections and comments come first so their `&` are left exactly as written.
-AMPERSAND = re.compile(
-    r"<!\[CDATA\[.*?\]\]>|<!--.*?-->|&(#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)?",
-    re.DOTALL,
-)
-RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-DECLARED_ENCODING = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+__all__ = ["FeedParseError", "FeedStream", "ParsedFeed", "parse_feed", "stream_feed"]
 
-
-class FeedParseError(Exception):
-    """The body is not a feed we can read: the run fails with this message."""
+CHUNK_BYTES = 64 * 1024
+PROLOG_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -50,143 +36,122 @@ class ParsedFeed:
     ttl_minutes: int | None = None
 
 
-def parse_feed(body: bytes) -> ParsedFeed:
-    document = body.lstrip().removeprefix(UTF8_BOM).lstrip()
-    if not document:
-        raise FeedParseError("empty body")
-    tree, mode, warnings = _read_tree(document)
-    root_name, root = next(iter(_localize(tree).items()))
-    fmt, items = _locate_items(root_name, _as_dict(root))
-    ttl = _ttl_minutes(root) if fmt == "rss" else None
-    return ParsedFeed(fmt, [_as_dict(item) for item in _as_list(items)], mode, warnings, ttl)
+@dataclass
+class FeedStream:
+    format: str
+    parse_mode: ParseMode
+    ttl_minutes: int | None
+    warnings: list[str]  # complete once batches() is exhausted
+    _items: Iterator[dict[str, Any]]
+
+    def batches(self, size: int = 500) -> Iterator[list[dict[str, Any]]]:
+        batch: list[dict[str, Any]] = []
+        for item in self._items:
+            batch.append(item)
+            if len(batch) == size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
 
-def _read_tree(document: bytes) -> tuple[dict[str, Any], ParseMode, list[str]]:
-    try:
-        return _parse_xml(document), ParseMode.STRICT, []
-    except ExpatError as strict_error:
-        tree, warnings = _parse_repaired(document, strict_error)
-        return tree, ParseMode.RECOVERED, warnings
+def parse_feed(body: bytes, charset: str | None = None, max_items: int = 50_000) -> ParsedFeed:
+    stream = stream_feed(io.BytesIO(body), charset, max_items)
+    items = [item for batch in stream.batches() for item in batch]
+    return ParsedFeed(stream.format, items, stream.parse_mode, stream.warnings, stream.ttl_minutes)
 
 
-def _parse_xml(document: bytes, encoding: str | None = None) -> dict[str, Any]:
-    try:
-        tree: dict[str, Any] = xmltodict.parse(
-            document, encoding=encoding, process_namespaces=False, disable_entities=True
-        )
-    except ValueError as error:  # raised by xmltodict for any <!ENTITY> declaration
-        raise FeedParseError(f"refused XML that declares entities: {error}") from error
-    return tree
+def stream_feed(source: IO[bytes], charset: str | None = None, max_items: int = 50_000) -> FeedStream:
+    source.seek(0)
+    encoding, warnings = choose_encoding(source.read(PROLOG_BYTES), charset)
+    body = _Body(source, encoding, transcode=encoding not in ("utf-8", "utf-8-sig"))
+    shape = None if body.transcode else scan(body.chunks())
+    decoding: Counter[str] = Counter()
+    if shape is None or shape.error:  # read it again, counting what decoding undoes
+        body.transcode = True
+        shape = scan(body.chunks(decoding))
+        warnings += describe(decoding)
+    if shape.error and not shape.truncated and shape.format:
+        body.repairs = Counter()
+        shape = scan(body.chunks(), flag_raw_html=False)
+        warnings += [f"recovered malformed XML: {'; '.join(describe(body.repairs))}"] if body.repairs else []
+    warnings += _damage(shape)
+    mode = ParseMode.RECOVERED if decoding or body.repairs is not None or shape.error else ParseMode.STRICT
+    return FeedStream(
+        shape.format, mode, shape.ttl_minutes, warnings, _items(body, shape, max_items, warnings)
+    )
 
 
-def _parse_repaired(document: bytes, strict_error: ExpatError) -> tuple[dict[str, Any], list[str]]:
-    text, fixes = _decode(document)
-    text, repairs = _repair(text)
-    fixes += repairs
-    if not fixes:
-        raise FeedParseError(f"not well-formed XML: {strict_error}")
-    try:
-        tree = _parse_xml(text.encode(), encoding="utf-8")  # overrides the prolog's encoding
-    except ExpatError as error:
-        raise FeedParseError(f"not well-formed XML even after repair: {error}") from error
-    return tree, [f"recovered malformed XML: {'; '.join(fixes)}"]
+@dataclass
+class _Body:
+    """The body as UTF-8 chunks: as sent when it is already clean UTF-8, else transcoded, and
+    repaired once `repairs` is set (a fresh count on every pass)."""
+
+    source: IO[bytes]
+    encoding: str
+    transcode: bool
+    repairs: Counter[str] | None = None
+
+    def chunks(self, decoding: Counter[str] | None = None) -> Iterator[bytes]:
+        self.source.seek(0)
+        if not self.transcode:
+            yield from _as_sent(self.source)
+            return
+        transcoder = Transcoder(self.encoding, Counter() if decoding is None else decoding)
+        repairer = None
+        if self.repairs is not None:
+            self.repairs.clear()
+            repairer = XmlRepairer(self.repairs)
+        while chunk := self.source.read(CHUNK_BYTES):
+            utf8 = transcoder.feed(chunk)
+            yield repairer.feed(utf8.decode()).encode() if repairer else utf8
+        utf8 = transcoder.feed(b"", final=True)
+        yield repairer.feed(utf8.decode(), final=True).encode() if repairer else utf8
 
 
-def _decode(document: bytes) -> tuple[str, list[str]]:
-    encoding = _declared_encoding(document)
-    try:
-        return document.decode(encoding), []
-    except UnicodeDecodeError:
-        return document.decode(encoding, errors="replace"), [f"replaced bytes invalid in {encoding}"]
+def _as_sent(source: IO[bytes]) -> Iterator[bytes]:
+    started = False
+    while chunk := source.read(CHUNK_BYTES):
+        if not started:  # as the transcoder does: no byte order mark, no whitespace before the prolog
+            chunk = chunk.removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n")
+            started = bool(chunk)
+        yield chunk
 
 
-def _declared_encoding(document: bytes) -> str:
-    if document.startswith(UTF16_BOMS):
-        return "utf-16"
-    declared = DECLARED_ENCODING.match(document)
-    try:
-        return codecs.lookup(declared.group(1).decode()).name if declared else "utf-8"
-    except LookupError:
-        return "utf-8"
-
-
-def _repair(text: str) -> tuple[str, list[str]]:
-    fixed: Counter[str] = Counter()
-
-    def escape(match: re.Match[str]) -> str:
-        token, reference = match.group(0), match.group(1)
-        if not token.startswith("&") or (reference or "").startswith("#"):
-            return token
-        name = (reference or ";")[:-1]
-        if name in XML_PREDEFINED_ENTITIES:
-            return token
-        if name in name2codepoint:
-            fixed[f"replaced HTML entity &{name};"] += 1
-            return f"&#{name2codepoint[name]};"
-        fixed[f"escaped unknown entity &{name};" if name else "escaped bare '&'"] += 1
-        return "&amp;" + (reference or "")
-
-    text = AMPERSAND.sub(escape, text)
-    text, controls = RAW_CONTROL.subn("", text)
-    fixes = [f"{what} x{count}" for what, count in sorted(fixed.items())]
-    return text, fixes + ([f"removed control characters x{controls}"] if controls else [])
-
-
-def _localize(node: Any) -> Any:
-    if isinstance(node, str):
-        return INVISIBLE.sub("", node) if MAYBE_INVISIBLE.search(node) else node
-    if isinstance(node, list):
-        return [_localize(child) for child in node]
-    if not isinstance(node, dict):
-        return node
-    localized: dict[str, Any] = {}
-    # Unprefixed keys first, so `title` comes before `dc:title` when both are merged.
-    for key in sorted(node, key=lambda key: ":" in key):
-        if not key.startswith("@xmlns"):
-            _merge(localized, _local_name(key), _localize(node[key]))
-    return localized
-
-
-def _local_name(key: str) -> str:
-    marker = "@" if key.startswith("@") else ""
-    return marker + key.removeprefix("@").rpartition(":")[2]
-
-
-def _merge(target: dict[str, Any], key: str, value: Any) -> None:
-    if key in target:
-        value = _as_list(target[key]) + _as_list(value)
-    target[key] = value
-
-
-def _locate_items(root_name: str, root: dict[str, Any]) -> tuple[str, Any]:
-    match root_name:
-        case "rss":
-            return "rss", _as_dict(root.get("channel")).get("item")
-        case "RDF":
-            return "rdf", root.get("item")
-        case "feed":
-            return "atom", root.get("entry")
-        case "source" if "jobs" in root:
-            return "jobs", _as_dict(root["jobs"]).get("job")
-        case "source":
-            return "indeed", root.get("job")
-        case "jobs":
-            return "jobs", root.get("job")
-    raise FeedParseError(f"not a job feed: root <{root_name}>")
-
-
-def _ttl_minutes(root: Any) -> int | None:
-    ttl = _as_dict(_as_dict(root).get("channel")).get("ttl")
-    return int(ttl) if isinstance(ttl, str) and ttl.strip().isdigit() else None
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
+def _damage(shape: FeedShape) -> list[str]:
+    """Warnings for damage the item pass will stop at; a feed with nothing readable is an error."""
+    if not shape.format:
+        raise FeedParseError("empty body" if shape.empty else f"not well-formed XML: {shape.error}")
+    if shape.error is None:
         return []
-    return value if isinstance(value, list) else [value]
+    if shape.truncated and shape.items:
+        return [f"feed truncated after {shape.items} items"]
+    if shape.truncated:
+        raise FeedParseError(f"feed truncated before its first item: {shape.error}")
+    if shape.items:
+        return [f"XML unreadable after {shape.items} items even after repair, rest skipped: {shape.error}"]
+    raise FeedParseError(f"not well-formed XML even after repair: {shape.error}")
 
 
-def _as_dict(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    return {"#text": value} if isinstance(value, str) else {}
+def _items(body: _Body, shape: FeedShape, max_items: int, warnings: list[str]) -> Iterator[dict[str, Any]]:
+    fixes: Counter[str] = Counter()
+    builder, parser = ItemBuilder(shape.item_path, max_items, fixes), hardened_parser()
+    builder.attach(parser)
+    try:
+        for utf8 in body.chunks():
+            parser.Parse(utf8, False)
+            yield from _drain(builder.done)
+        parser.Parse(b"", True)
+    except ItemFlood as flood:
+        warnings.append(str(flood))
+    except (ExpatError, NeedsRepair) as error:
+        if shape.error is None:  # the last pass accepted this very text: a bug, not damage
+            raise FeedParseError(f"XML error the strict pass did not see: {error}") from error
+    yield from _drain(builder.done)
+    warnings += describe(fixes)
+
+
+def _drain(done: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    taken = done.copy()
+    done.clear()
+    yield from taken

@@ -1,19 +1,33 @@
-"""The feeds collection: the registry from FEEDS_FILE plus each feed's health."""
+"""The feeds collection: the registry (from FEEDS_FILE and the gateway's API) plus each feed's health.
 
-from datetime import UTC, datetime, timedelta
+Each entry records its origin. The file manages only `origin: file` entries: a feed that leaves
+the file is disabled, never deleted, so its health history stays; an entry made or edited through
+the API is the API's, and the file never overwrites it. The fetcher owns the health fields.
+"""
+
+import contextlib
+import logging
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from random import Random
+from typing import Any, Literal
 
 import yaml
 from beanie import Document
 from pymongo import ASCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
 
 from schemas.feeds import Feed, FeedsFile
+from services.fetcher import health
+
+log = logging.getLogger(__name__)
 
 
 class FeedDocument(Feed, Document):
     """`_id` is the feed id."""
 
+    origin: Literal["file", "api"] = "file"  # entries registered before origins existed came from the file
+    previous_url: str | None = None  # where the feed lived before a permanent redirect
     etag: str | None = None
     last_modified: str | None = None
     last_attempt_at: datetime | None = None
@@ -38,18 +52,32 @@ def read_feeds_file(path: Path) -> list[Feed]:
 
 
 async def register(feeds: list[Feed]) -> None:
-    """Make the collection agree with the file; health and schedule survive a restart."""
+    """Make the file's entries agree with the file; health, schedule and API entries survive."""
     now = datetime.now(UTC)
+    feeds = list({feed.id: feed for feed in feeds}.values())  # a repeated id: the last entry wins
+    stored = {doc["_id"]: doc async for doc in _feeds().find({"_id": {"$in": [feed.id for feed in feeds]}})}
+    new = [feed for feed in feeds if feed.id not in stored]
+    for feed, first_check in zip(new, health.staggered(now, [feed.url for feed in new]), strict=True):
+        document = feed.model_dump() | {"origin": "file", "next_check_at": first_check}
+        with contextlib.suppress(DuplicateKeyError):  # another replica, starting too, was first
+            await _feeds().insert_one({"_id": feed.id, **document})
     for feed in feeds:
-        first_check = now + timedelta(minutes=feed.interval_minutes)
-        await _feeds().update_one(
-            {"_id": feed.id},
-            {
-                "$set": feed.model_dump(),
-                "$setOnInsert": {"next_check_at": first_check, "consecutive_failures": 0},
-            },
-            upsert=True,
-        )
+        if feed.id in stored:
+            await _update_from_file(feed, stored[feed.id])
+    gone = {"origin": {"$ne": "api"}, "enabled": True, "_id": {"$nin": [feed.id for feed in feeds]}}
+    await _feeds().update_many(gone, {"$set": {"enabled": False}})
+
+
+async def _update_from_file(feed: Feed, stored: dict[str, Any]) -> None:
+    if stored.get("origin") == "api":
+        log.warning("feed %s is managed through the API; its entry in the feeds file is ignored", feed.id)
+        return
+    change = feed.model_dump() | {"origin": "file"}
+    if feed.url == stored.get("previous_url"):  # the file still names the address we were redirected from
+        change["url"] = stored["url"]
+    elif feed.url != stored.get("url"):  # a new address: the old one's validators and history of moves go
+        change |= {"etag": None, "last_modified": None, "previous_url": None}
+    await _feeds().update_one({"_id": feed.id}, {"$set": change})
 
 
 async def load(feed_id: str) -> FeedDocument | None:
@@ -81,20 +109,53 @@ async def schedule_next(feed: Feed, at: datetime) -> None:
     await _feeds().update_one({"_id": feed.id}, {"$set": {"next_check_at": at}})
 
 
-async def record_attempt(
-    feed: Feed, error: str | None, etag: str | None = None, last_modified: str | None = None
-) -> None:
-    now = datetime.now(UTC)
-    if error is None:
-        change: dict[str, Any] = {
-            "$set": {
-                "last_attempt_at": now,
-                "last_success_at": now,
-                "consecutive_failures": 0,
-                "last_error": None,
-            }
-            | ({"etag": etag, "last_modified": last_modified} if etag or last_modified else {})
-        }
-    else:
-        change = {"$set": {"last_attempt_at": now, "last_error": error}, "$inc": {"consecutive_failures": 1}}
-    await _feeds().update_one({"_id": feed.id}, change)
+async def record_success(
+    feed_id: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    ttl_minutes: int | None = None,
+    cache_max_age_seconds: float | None = None,
+    now: datetime | None = None,
+    rng: Random | None = None,
+) -> datetime | None:
+    """Record a fetch that worked (200 or 304); returns the next check, None for an unknown feed."""
+    feed, now = await load(feed_id), now or datetime.now(UTC)
+    if feed is None:
+        return None
+    next_check = health.next_check_after_success(
+        now, feed.interval_minutes, ttl_minutes, cache_max_age_seconds, rng or Random()
+    )
+    validators = {"etag": etag, "last_modified": last_modified} if etag or last_modified else {}
+    change = {"last_attempt_at": now, "last_success_at": now, "consecutive_failures": 0, "last_error": None}
+    await _feeds().update_one({"_id": feed_id}, {"$set": change | validators | {"next_check_at": next_check}})
+    return next_check
+
+
+async def record_failure(
+    feed_id: str,
+    *,
+    error: str,
+    retry_after_seconds: float | None = None,
+    now: datetime | None = None,
+    rng: Random | None = None,
+) -> datetime | None:
+    """Record a failed fetch and back off; returns the next check, None for an unknown feed."""
+    # Read, then write: the caller holds the feed's lease, so no other run records meanwhile.
+    feed, now = await load(feed_id), now or datetime.now(UTC)
+    if feed is None:
+        return None
+    failures = feed.consecutive_failures + 1
+    next_check = health.next_check_after_failure(
+        now, feed.interval_minutes, failures, retry_after_seconds, rng or Random()
+    )
+    change = {"last_attempt_at": now, "last_error": error, "consecutive_failures": failures}
+    await _feeds().update_one({"_id": feed_id}, {"$set": change | {"next_check_at": next_check}})
+    return next_check
+
+
+async def move_url(feed_id: str, new_url: str) -> None:
+    """Follow a permanent redirect: the feed lives at `new_url` now; `previous_url` keeps the old."""
+    feed = await load(feed_id)
+    if feed is not None and feed.url != new_url:
+        await _feeds().update_one({"_id": feed_id}, {"$set": {"url": new_url, "previous_url": feed.url}})

@@ -1,18 +1,47 @@
-"""Which feeds are due: each due check is claimed in Redis by exactly one scheduler replica."""
+"""Which feeds are due: each due check is claimed in Redis by exactly one scheduler replica.
 
+Feeds of one host take turns: a host starts at most one scheduled check per `spacing_seconds`,
+and the due feeds that must wait are moved to their turns, one spacing apart, instead of firing
+together.
+"""
+
+from collections import Counter
 from datetime import datetime, timedelta
 
 from redis.asyncio import Redis
 
+from infra.throttle import take_turn
 from services.fetcher import registry
+from services.fetcher.health import HOST_SPACING_SECONDS, host_of
 
 
-async def claim_due(redis: Redis, now: datetime) -> list[registry.FeedDocument]:
-    # The store's conditional update is not atomic on FerretDB; Redis SET NX is, everywhere.
+async def claim_due(
+    redis: Redis, now: datetime, spacing_seconds: float = HOST_SPACING_SECONDS
+) -> list[registry.FeedDocument]:
+    """The due feeds this replica should check now; the others of a busy host are moved later."""
     claimed = []
-    for feed in await registry.due(now):
-        slot = feed.next_check_at.timestamp() if feed.next_check_at else 0
-        if await redis.set(f"fetcher:due:{feed.id}:{slot}", 1, nx=True, ex=feed.interval_minutes * 60):
+    waiting: Counter[str] = Counter()
+    for feed in sorted(await registry.due(now), key=_most_overdue_first):
+        if not await _claim(redis, feed):
+            continue
+        host = host_of(feed.url)
+        wait = await take_turn(redis, f"fetcher:turn:{host}", spacing_seconds, now)
+        if wait > 0:
+            later = wait + spacing_seconds * waiting[host]
+            waiting[host] += 1
+            await registry.schedule_next(feed, now + timedelta(seconds=later))
+        else:
+            # Until the fetch records its own next check, or if it never does (a crash).
             await registry.schedule_next(feed, now + timedelta(minutes=feed.interval_minutes))
             claimed.append(feed)
     return claimed
+
+
+async def _claim(redis: Redis, feed: registry.FeedDocument) -> bool:
+    # The store's conditional update is not atomic on FerretDB; Redis SET NX is, everywhere.
+    slot = feed.next_check_at.timestamp() if feed.next_check_at else 0
+    return bool(await redis.set(f"fetcher:due:{feed.id}:{slot}", 1, nx=True, ex=feed.interval_minutes * 60))
+
+
+def _most_overdue_first(feed: registry.FeedDocument) -> float:
+    return feed.next_check_at.timestamp() if feed.next_check_at else 0.0

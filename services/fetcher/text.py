@@ -1,13 +1,16 @@
-"""Text out of a parsed item: its first non-blank value, one-line text, HTML as plain text, and
-date strings as UTC datetimes."""
+"""Text out of a parsed item: its first non-blank value, one-line text, "Label: value" lines,
+and date strings as UTC datetimes."""
 
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from typing import Any
 
-BLOCK_TAGS = {"br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "hr", "table", "blockquote"}
-BLOCK_TAGS |= {"h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "pre"}
+# Zone names email.utils does not know (it knows UT, GMT, Z and the US zones).
+ZONE_OFFSETS = {"CET": "+0100", "CEST": "+0200", "BST": "+0100", "EET": "+0200", "EEST": "+0300"}
+ZONE_OFFSETS |= {"WET": "+0000", "WEST": "+0100", "AEST": "+1000", "AEDT": "+1100", "JST": "+0900"}
+TRAILING_ZONE = re.compile(r"\s+(?P<zone>[A-Z]{2,4})$")
+LABEL_LINE = re.compile(r"^(?P<label>[^\n:]{1,30}):[ \t]*(?P<value>\S[^\n]*)", re.MULTILINE)
 
 
 def first_text(item: dict[str, Any], names: tuple[str, ...]) -> str | None:
@@ -36,44 +39,31 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def label_lines(text: str | None) -> dict[str, str]:
+    """`Salary: $100,353` lines of a plain-text description, by lower-case label; first one wins."""
+    labels: dict[str, str] = {}
+    for line in LABEL_LINE.finditer(text or ""):
+        labels.setdefault(line["label"].strip().lower(), line["value"].strip())
+    return labels
+
+
 def parse_date(raw: str) -> datetime | None:
     """RFC 822 (with zone names) or ISO 8601 → aware UTC; naive times are taken as UTC."""
+    raw = TRAILING_ZONE.sub(_zone_offset, raw.strip())
     for attempt in (datetime.fromisoformat, parsedate_to_datetime, _rfc822_date_only):
         try:
-            parsed = attempt(raw.strip())
+            parsed = attempt(raw)
         except (ValueError, TypeError, IndexError, OverflowError):
             continue
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     return None
 
 
+def _zone_offset(zone: re.Match[str]) -> str:
+    name = zone["zone"]
+    offset = "+0000" if name in {"UTC", "GMT"} else ZONE_OFFSETS.get(name)
+    return f" {offset}" if offset else zone[0]
+
+
 def _rfc822_date_only(raw: str) -> datetime:
     return parsedate_to_datetime(f"{raw} 00:00:00 +0000")
-
-
-class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipped_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"script", "style"}:
-            self.skipped_depth += 1
-        self.parts.append(" " if tag in BLOCK_TAGS else "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in {"script", "style"} and self.skipped_depth:
-            self.skipped_depth -= 1
-        self.parts.append(" " if tag in BLOCK_TAGS else "")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipped_depth:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    collector = _TextCollector()
-    collector.feed(html)
-    collector.close()
-    return " ".join("".join(collector.parts).split())

@@ -3,21 +3,22 @@
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
 import pytest
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from infra import mongo
-from infra.throttle import lease
+from infra.throttle import lease, paused_for
 from schemas.events import ImportRequested, JobFetched, JobStatus, RunFailed, RunFetched, RunStarted, Trigger
 from schemas.feeds import Feed
 from services.fetcher import registry
 from services.fetcher.config import Settings
 from services.fetcher.handlers import Fetcher
+from services.fetcher.transport import make_client
 from tests.conftest import read
 
 FEED = read("techcorridor_positions_2017.atom")
@@ -38,6 +39,8 @@ class Handler(BaseHTTPRequestHandler):
             "/moved": lambda: self.redirect("/feed"),
             "/slow": self.slow,
             "/invalid-item": lambda: self.reply(200, INVALID_ITEM),
+            "/limited": lambda: self.reply(429, b"slow down", {"Retry-After": "2"}),
+            "/gone-for-good": lambda: self.reply(301, b"", {"Location": "/feed"}),
         }
         routes[self.path]()
 
@@ -106,7 +109,7 @@ async def fetcher(environment: dict[str, str], database: Any) -> AsyncIterator[t
     client = await mongo.connect(settings, registry.INDEXES)
     redis = Redis.from_url(settings.redis_url)
     recorder = Recorder()
-    async with httpx.AsyncClient() as http:
+    async with make_client(timeout=2, connect_timeout=2, user_agent="test", allow_private=True) as http:
         yield Fetcher(settings, http, redis, recorder), recorder
     await redis.aclose()
     await client.close()
@@ -186,3 +189,25 @@ async def test_a_feed_already_being_imported_is_not_imported_twice(fetcher: Any,
 
     [failed] = events.of(RunFailed)
     assert "already being imported" in failed.error
+
+
+async def test_a_permanent_redirect_moves_the_feed(fetcher: Any, server: str) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}/gone-for-good")
+
+    feed = await registry.load("f")
+    assert feed is not None and (feed.url, feed.previous_url) == (f"{server}/feed", f"{server}/gone-for-good")
+    assert len(events.of(JobFetched)) == 12
+
+
+async def test_429_pauses_the_whole_host_and_backs_the_feed_off(fetcher: Any, server: str) -> None:
+    importer, events = fetcher
+    on_localhost = server.replace("127.0.0.1", "localhost")  # its own host key: other tests use 127.0.0.1
+    await run(importer, f"{on_localhost}/limited")
+
+    [failed] = events.of(RunFailed)
+    assert failed.http_status == 429
+    assert await paused_for(importer.redis, "localhost") > 0
+    feed = await registry.load("f")
+    assert feed is not None and feed.consecutive_failures == 1 and feed.next_check_at is not None
+    assert feed.next_check_at >= datetime.now(UTC) + timedelta(seconds=1)

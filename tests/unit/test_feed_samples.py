@@ -1,13 +1,16 @@
 """The nine real feeds in tests/data, warts included (see shared/feeds/SOURCES.md)."""
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 
-from schemas.job import EmploymentType, Job
+from schemas.job import EmploymentType, Job, WorkplaceType
 from services.fetcher.identity import collapse_duplicates
+from services.fetcher.normalize import normalize_item
 from services.fetcher.parse import ParsedFeed
+from services.fetcher.sanitize import MAX_DESCRIPTION_CHARS
 
 JobsOf = Callable[[str, str], list[Job]]
 FeedOf = Callable[[str], ParsedFeed]
@@ -58,6 +61,37 @@ class TestWeWorkRemotely:
         assert job.company is not None and job.company.name == "FinDox Inc"
         assert job.title == "Senior C# and PostgreSQL Backend Developer"
 
+    def test_company_url_comes_from_the_url_line_and_logo_from_media_content(self, jobs_of: JobsOf) -> None:
+        jobs = jobs_of(*WWR_BACK_END)
+        assert jobs[0].company is not None
+        assert jobs[0].company.model_dump() == {
+            "name": "FinDox Inc",
+            "url": "https://about.findox.com/",
+            "logo": "https://wwr-pro.s3.amazonaws.com/logos/0074/8743/logo.gif",
+        }
+        assert sum(bool(job.company and job.company.logo) for job in jobs) == 34  # items with media:content
+        assert all(job.company and job.company.url for job in jobs)
+
+    def test_every_job_is_remote_and_only_regions_become_places(self, jobs_of: JobsOf) -> None:
+        jobs = jobs_of(*WWR_REMOTE)
+        assert {(job.workplace_type, job.remote) for job in jobs} == {(WorkplaceType.REMOTE, True)}
+        places = [(place.raw, place.country) for job in jobs for place in job.locations]
+        assert len(places) == 100 - 46  # "Anywhere in the World" (46 jobs) is no place
+        assert places.count(("USA Only", "US")) == 25
+        assert places.count(("Europe Only", None)) == 9  # wider than a country: raw text only
+
+    def test_salary_lines_in_descriptions_become_salaries_without_guessing_dollars(
+        self, jobs_of: JobsOf
+    ) -> None:
+        salaries = [job.salary for job in jobs_of(*WWR_BACK_END) if job.salary]
+        assert [(pay.min, pay.max, pay.currency, pay.interval) for pay in salaries] == [
+            (122980.78, 162381.96, None, "YEAR"),
+            (131000.0, 157500.0, None, "YEAR"),
+            (40000.0, 60000.0, "EUR", "YEAR"),
+            (100000.0, 140000.0, None, None),
+        ]
+        assert salaries[2].raw == "€40,000 - €60,000 per year"
+
     def test_guid_equal_to_link_is_the_identity(self, jobs_of: JobsOf) -> None:
         job = jobs_of(*WWR_BACK_END)[0]
         link = "https://weworkremotely.com/remote-jobs/findox-inc-senior-csharp-and-postgresql-backend-developer-3"
@@ -67,7 +101,7 @@ class TestWeWorkRemotely:
         job = jobs_of(*WWR_BACK_END)[0]
         assert job.date_posted == datetime(2022, 11, 7, 16, 20, 50, tzinfo=UTC)
         assert job.valid_through == datetime(2022, 12, 7, 16, 20, 50, tzinfo=UTC)
-        assert [location.raw for location in job.locations] == ["Anywhere in the World"]
+        assert (job.locations, job.workplace_type) == ([], WorkplaceType.REMOTE)  # "Anywhere in the World"
         assert (job.employment_types, job.employment_type_raw) == ([EmploymentType.FULL_TIME], "Full-Time")
         assert job.categories == ["Back-End Programming"]
 
@@ -76,17 +110,39 @@ class TestWeWorkRemotely:
         assert job.title == "Fullstack Developer (React, React Native, Node.js) - Remote"
         assert job.employment_types == [EmploymentType.CONTRACTOR]
 
-    def test_entity_escaped_description_arrives_as_html(self, jobs_of: JobsOf) -> None:
+    def test_entity_escaped_description_arrives_as_sanitized_html(self, jobs_of: JobsOf) -> None:
         job = jobs_of(*WWR_BACK_END)[0]
         assert job.description_html is not None and job.description_text is not None
         assert job.description_html.startswith(
-            '<img src="https://we-work-remotely.imgix.net/logos/0074/8743/logo.gif?ixlib=rails-4.0.0&w=50'
-        )
+            "<p>\n  <strong>Headquarters:</strong> El Segundo"
+        )  # <img> gone
+        assert '<a href="https://about.findox.com/" rel="nofollow noopener">' in job.description_html
         assert "<div>Attitude &amp; Fit<strong>" in job.description_html
         assert job.description_text.startswith(
-            "Headquarters: El Segundo, California URL: https://about.findox.com/"
+            "Headquarters: El Segundo, California\nURL: https://about.findox.com/\n"
         )
-        assert "Attitude & Fit" in job.description_text
+        assert "\nAttitude & Fit\n" in job.description_text
+
+    def test_no_description_keeps_an_image_style_class_or_odd_link(
+        self, feed_of: FeedOf, jobs_of: JobsOf
+    ) -> None:
+        feeds = (
+            WWR_REMOTE,
+            WWR_FULL_STACK,
+            WWR_BACK_END,
+            WWR_2015,
+            JOBSIGHT,
+            INDEED,
+            WORKATASTARTUP,
+            FOOTBALL,
+        )
+        unsafe = re.compile(
+            r"<(?:script|style|img|iframe)|<[^>]*\s(?:on\w+|style|class)=|href=\"(?!https?:|mailto:)"
+        )
+        raw = [str(item) for feed in feeds for item in feed_of(feed[0]).items]
+        html = [job.description_html or "" for feed in feeds for job in jobs_of(*feed)]
+        assert (len(html), sum(bool(unsafe.search(text)) for text in raw)) == (1371, 752)
+        assert not any(unsafe.search(text) for text in html)
 
     def test_main_feed_and_category_feeds_share_keys_for_the_same_jobs(self, jobs_of: JobsOf) -> None:
         main = {job.job_key for job in jobs_of(*WWR_REMOTE)}
@@ -117,6 +173,9 @@ class TestWeWorkRemotely:
         assert (job.company and job.company.name, job.title) == ("Kaleo Software", "Senior Software Engineer")
         assert job.date_posted == datetime(2014, 11, 17, 5, 45, 32, tzinfo=UTC)
         assert (job.locations, job.employment_types, job.valid_through) == ([], [], None)
+        # "Location:" in 2015 descriptions is the company's office, not where the remote job is
+        assert job.description_text is not None and job.description_text.startswith("Location: Los Angeles")
+        assert job.company is not None and job.company.url == "http://www.kaleosoftware.com/"
 
 
 class TestJobSight:
@@ -129,17 +188,41 @@ class TestJobSight:
             == "https://www.alpineshire.vic.gov.au/about-us/careers/current-vacancies/civil-development-engineer"
         )
         assert job.date_posted == datetime(2026, 6, 21, 19, 50, 51, tzinfo=UTC)
-        assert job.company is None
 
     def test_cdata_html_keeps_its_label_lines(self, jobs_of: JobsOf) -> None:
         job = jobs_of(*JOBSIGHT)[0]
         assert job.description_html is not None and job.description_text is not None
         assert job.description_html.startswith("<p><strong>Council:</strong> Alpine Shire Council</p>")
-        assert "plus leave loading & superannuation" in job.description_html
+        assert "plus leave loading &amp; superannuation" in job.description_html  # re-escaped bare &
         assert job.description_text.startswith(
-            "Council: Alpine Shire Council Status: explicit_band Band: 7 "
+            "Council: Alpine Shire Council\nStatus: explicit_band\nBand: 7\n"
             "Salary: Full time Band 7A annual salary: $100,353"
         )
+
+    def test_council_label_is_the_company_as_there_is_no_company_element(self, jobs_of: JobsOf) -> None:
+        jobs = jobs_of(*JOBSIGHT)
+        assert jobs[0].company is not None and jobs[0].company.name == "Alpine Shire Council"
+        assert all(job.company for job in jobs)
+
+    def test_salary_label_lines_become_salaries_in_dollars_of_no_named_currency(
+        self, jobs_of: JobsOf
+    ) -> None:
+        jobs = jobs_of(*JOBSIGHT)
+        assert jobs[0].salary is not None
+        assert jobs[0].salary.model_dump() == {
+            "raw": "Full time Band 7A annual salary: $100,353 (pro rata for part time), "
+            "plus leave loading & superannuation",
+            "min": 100353.0,
+            "max": 100353.0,
+            "currency": None,  # "$" alone: Australian here, and never assumed to be USD
+            "interval": "YEAR",
+        }
+        salaries = [job.salary for job in jobs if job.salary]
+        assert (len(salaries), sum(pay.min is not None for pay in salaries)) == (248, 246)
+        assert sum(pay.currency == "AUD" for pay in salaries) == 94  # "Hourly Rate AUD $35.69 - $37.98"
+        hourly = next(pay for pay in salaries if pay.raw == "Hourly Rate AUD $35.69 - $37.98")
+        assert (hourly.min, hourly.max, hourly.interval) == (35.69, 37.98, "HOUR")
+        assert not any(pay.interval == "MONTH" for pay in salaries)  # "+ super + monthly day off"
 
 
 class TestTechCorridorAtom:
@@ -147,13 +230,18 @@ class TestTechCorridorAtom:
         job = jobs_of(*TECHCORRIDOR)[-1]
         entry_id = "www_stitchfix_com_careers_gh_jid_560283_gh_src_5dcf061"
         assert job.job_key == f"jobs.techcorridor.io:{entry_id}"
-        assert job.title == "Principal Developer Tools Engineer at Stitch Fix"
+        assert job.title == "Principal Developer Tools Engineer"
         assert job.url == f"http://jobs.techcorridor.io/positions/{entry_id}.html"
         assert job.date_posted == datetime(2017, 2, 11, 1, 40, 17, tzinfo=UTC)
 
-    def test_entries_have_no_company_and_html_content(self, jobs_of: JobsOf) -> None:
+    def test_without_a_company_element_titles_give_company_after_at(self, jobs_of: JobsOf) -> None:
         jobs = jobs_of(*TECHCORRIDOR)
-        assert {job.company for job in jobs} == {None}
+        assert (jobs[-1].company and jobs[-1].company.name) == "Stitch Fix"
+        assert (jobs[0].title, jobs[0].company and jobs[0].company.name) == (
+            "Sr. Data Scientist (Ads)",
+            "Doximity",
+        )
+        assert all(job.company for job in jobs)
         assert {job.description_text for job in jobs} == {"See posting for details"}
 
 
@@ -174,9 +262,16 @@ class TestIndeed:
             "raw": "Levallois-Perret, Île-de-France, France",
             "city": "Levallois-Perret",
             "region": "Île-de-France",
-            "country": "France",
+            "country": "FR",
         }
-        assert job.salary is not None and job.salary.raw == "De 500€ à 1700€ par mois"
+        assert job.salary is not None
+        assert job.salary.model_dump() == {
+            "raw": "De 500€ à 1700€ par mois",
+            "min": 500.0,
+            "max": 1700.0,
+            "currency": "EUR",
+            "interval": "MONTH",
+        }
         assert job.description_text is not None and job.description_text.startswith(
             "L'École Talia, école 100% en ligne"
         )
@@ -199,6 +294,28 @@ class TestWorkAtAStartup:
         assert job.date_posted == datetime(2024, 7, 13, tzinfo=UTC)
         assert [location.raw for location in job.locations] == ["San Francisco, CA, US", "Remote (US)"]
         assert (job.remote, job.categories) == (True, ["Software Engineer"])
+
+    def test_locations_split_on_slashes_and_remote_flags_give_the_workplace(self, jobs_of: JobsOf) -> None:
+        job = jobs_of(*WORKATASTARTUP)[0]
+        assert [place.model_dump() for place in job.locations] == [
+            {"raw": "San Francisco, CA, US", "city": "San Francisco", "region": "CA", "country": "US"},
+            {"raw": "Remote (US)", "city": None, "region": None, "country": "US"},
+        ]
+        kinds = [(job.workplace_type, job.remote) for job in jobs_of(*WORKATASTARTUP)]
+        assert kinds.count((WorkplaceType.REMOTE, True)) == 214  # remote=1
+        # remote=0 rules out REMOTE, and names another kind only where the text does
+        assert kinds.count((None, False)) == 223
+        assert (kinds.count((WorkplaceType.ON_SITE, False)), kinds.count((WorkplaceType.HYBRID, False))) == (
+            3,
+            1,
+        )
+
+    def test_company_website_and_logo_are_read(self, jobs_of: JobsOf) -> None:
+        company = jobs_of(*WORKATASTARTUP)[0].company
+        assert company is not None and company.url == "https://www.workatastartup.com/companies/velt"
+        assert company.logo == (
+            "https://bookface-images.s3.amazonaws.com/small_logos/36bc77538c7b2b901965b5e1ff49fe05b84cc1f1.png"
+        )
 
     def test_structured_compensation_becomes_salary(self, jobs_of: JobsOf) -> None:
         jobs = {job.external_id: job for job in jobs_of(*WORKATASTARTUP)}
@@ -267,13 +384,69 @@ class TestFootballJobs:
         without_location = next(job for job in jobs.values() if job.title == "Commercial Matchday Hosts")
         assert without_location.locations == []
 
-    def test_empty_dates_and_salaries_stay_empty(self, jobs_of: JobsOf) -> None:
+    def test_empty_dates_and_salary_fields_stay_empty(self, jobs_of: JobsOf) -> None:
         jobs = jobs_of(*FOOTBALL)
         assert sum(job.date_posted is None for job in jobs) == 127
         assert sum(job.valid_through is None for job in jobs) == 223
-        assert {job.salary for job in jobs} == {None}
+        with_salary = [job.salary for job in jobs if job.salary]  # only from "Salary:" description lines
+        assert (len(with_salary), sum(pay.min is not None for pay in with_salary)) == (16, 9)
 
-    def test_remote_location_type_marks_the_job_remote(self, jobs_of: JobsOf) -> None:
+    def test_a_401k_plan_is_not_a_salary_but_pounds_per_hour_are(self, jobs_of: JobsOf) -> None:
+        jobs = {job.external_id: job for job in jobs_of(*FOOTBALL)}
+        plan = jobs["url-fc92e2d4009b51b8-3925034"].salary
+        assert plan is not None and (plan.min, plan.max) == (None, None)
+        hourly = jobs["url-1d10b16871c9ca26-792b9ff9-4e9b-4775-8f69-43b4ea15f4b4"].salary
+        assert hourly is not None
+        assert (hourly.raw, hourly.min, hourly.max, hourly.currency, hourly.interval) == (
+            "£12.95 p/h to £16.50 p/h",
+            12.95,
+            16.5,
+            "GBP",
+            "HOUR",
+        )
+
+    def test_locations_split_into_city_region_and_country(self, jobs_of: JobsOf) -> None:
+        places = {place.raw: place for job in jobs_of(*FOOTBALL) for place in job.locations}
+        read = {raw: (place.city, place.region, place.country) for raw, place in places.items()}
+        assert read["Brazil, Rio de Janeiro"] == ("Rio de Janeiro", None, "BR")  # country first
+        assert read["Dortmund, Deutschland"] == ("Dortmund", None, "DE")
+        assert read["London, GBR"] == ("London", None, "GB")
+        assert read["Selhurst Park Stadium, London, London, SE25 6PU, GB"] == ("London", None, "GB")
+        assert read["Washington, DC, DC, 20024, US"] == ("Washington", "DC", "US")
+        assert read["GEODIS Park, 2226 Bransford Ave, Nashville, Tennessee, United States of America"] == (
+            "Nashville",
+            "TN",
+            "US",
+        )
+        assert read["Vitality Stadium, Bournemouth, Dorset, UK"] == (None, None, "GB")  # no sure city
+        assert read["Finch Farm, Liverpool L26"] == (None, None, None)  # nothing to anchor on
+
+    def test_one_description_over_256_kib_is_capped_with_a_warning(self, feed_of: FeedOf) -> None:
+        parsed, warnings = feed_of(FOOTBALL[0]), list[str]()
+        jobs = [
+            normalize_item(item, parsed.format, "football-jobs.example.org", warnings)
+            for item in parsed.items
+        ]
+        assert warnings == [
+            "football-jobs.example.org:url-63fd463c1fc03284-142469: "
+            f"description of 267538 characters cut to {MAX_DESCRIPTION_CHARS}"
+        ]
+        capped = next(job for job in jobs if job.external_id == "url-63fd463c1fc03284-142469")
+        assert capped.description_html is not None and len(capped.description_html) < 267538
+
+    def test_css_pasted_into_a_location_is_dropped(self, jobs_of: JobsOf) -> None:
+        raws = {place.raw for job in jobs_of(*FOOTBALL) for place in job.locations}
+        assert "Manchester, GB" in raws and not any("{" in raw for raw in raws)
+
+    def test_location_type_gives_the_workplace_type(self, jobs_of: JobsOf) -> None:
         jobs = jobs_of(*FOOTBALL)
         assert [job.title for job in jobs if job.remote][:1] == ["First Team Scout - Italy"]
         assert sum(bool(job.remote) for job in jobs) == 4
+        kinds = [job.workplace_type for job in jobs]
+        assert [kinds.count(kind) for kind in WorkplaceType] == [346, 5, 4]  # ON_SITE, HYBRID, REMOTE
+
+    def test_company_url_and_logo_fields_are_read(self, jobs_of: JobsOf) -> None:
+        jobs = jobs_of(*FOOTBALL)
+        assert jobs[0].company is not None
+        assert (jobs[0].company.url, jobs[0].company.logo) == ("https://careers.arsenal.com/jobs", None)
+        assert sum(bool(job.company and job.company.logo) for job in jobs) == 72

@@ -6,11 +6,12 @@ from typing import Any
 import pytest
 
 from schemas.events import Outcome, RunStarted, Trigger
-from schemas.job import EmploymentType, Job
+from schemas.job import Company, EmploymentType, Job, WorkplaceType
 from services.fetcher.identity import canonical_url, collapse_duplicates, job_key, source_of
 from services.fetcher.normalize import InvalidItem, normalize_feed, normalize_item
 from services.fetcher.parse import parse_feed
-from services.fetcher.text import html_to_text, parse_date
+from services.fetcher.sanitize import MAX_DESCRIPTION_CHARS
+from services.fetcher.text import parse_date
 
 
 def one_item(xml: str) -> dict[str, Any]:
@@ -43,9 +44,14 @@ class TestCanonicalUrl:
         url = "HTTPS://Jobs.Example.COM/Path/To%2FJob?B=2&a=%20x#apply"
         assert canonical_url(url) == "https://jobs.example.com/Path/To%2FJob?B=2&a=%20x"
 
-    def test_tracking_parameters_are_dropped(self) -> None:
-        url = "https://e.com/j?utm_source=rss&id=7&fbclid=abc&UTM_Medium=x&gclid=1&ref=partner"
-        assert canonical_url(url) == "https://e.com/j?id=7&ref=partner"
+    def test_tracking_parameters_are_dropped_but_ref_and_source_kept(self) -> None:
+        url = "https://e.com/j?utm_source=rss&id=7&fbclid=abc&UTM_Medium=x&gclid=1&ref=partner&mc_cid=9&source=li"
+        assert canonical_url(url) == "https://e.com/j?id=7&ref=partner&source=li"
+
+    def test_only_web_links_reach_the_job_and_apply_may_be_mail(self) -> None:
+        item = {"title": "T", "guid": "g", "link": "javascript:alert(1)", "apply_url": "mailto:jobs@e.com"}
+        job = normalize_item(item, "rss", "e.com")
+        assert (job.url, job.apply_url) == (None, "mailto:jobs@e.com")
 
     def test_empty_values_that_are_not_tracking_are_kept(self) -> None:
         url = "https://secure.workforceready.eu/ta/6189861.careers?CareersSearch=&lang=en-GB"
@@ -167,6 +173,11 @@ class TestDates:
             ("2024-05-01T10:00:00+02:00", datetime(2024, 5, 1, 8, tzinfo=UTC)),
             ("2024-07-13", datetime(2024, 7, 13, tzinfo=UTC)),
             ("2024-07-13 10:30", datetime(2024, 7, 13, 10, 30, tzinfo=UTC)),
+            ("Thu, 12 Sep 2024 10:15 PST", datetime(2024, 9, 12, 18, 15, tzinfo=UTC)),
+            ("Thu, 12 Sep 2024 10:15:00 EST", datetime(2024, 9, 12, 15, 15, tzinfo=UTC)),
+            ("Thu, 12 Sep 2024 10:15:00 CEST", datetime(2024, 9, 12, 8, 15, tzinfo=UTC)),
+            ("2024-09-12T10:15Z", datetime(2024, 9, 12, 10, 15, tzinfo=UTC)),
+            ("2024-09-12 10:15:00 UTC", datetime(2024, 9, 12, 10, 15, tzinfo=UTC)),
         ],
     )
     def test_rfc822_and_iso8601_become_aware_utc(self, raw: str, expected: datetime) -> None:
@@ -179,6 +190,12 @@ class TestDates:
         job = normalize_item(item, "rss", "e.com", warnings)
         assert job.date_posted is None
         assert warnings == ["e.com:g1: unparseable date 'next Tuesday'"]
+
+    def test_valid_through_is_read_from_schema_org_valid_through(self) -> None:
+        job = normalize_item(
+            {"title": "T", "guid": "g", "validThrough": "2024-02-02T10:00:00Z"}, "jobs", "e.com"
+        )
+        assert job.valid_through == datetime(2024, 2, 2, 10, tzinfo=UTC)
 
     def test_dc_date_and_expiry_fields_are_read(self) -> None:
         item = {"title": "T", "guid": "g", "date": "2024-01-02", "expiration": "2024-02-02"}
@@ -211,6 +228,16 @@ class TestFields:
         job = normalize_item({"title": "T", "guid": "g", "job_type": raw}, "rss", "e.com")
         assert (job.employment_types, job.employment_type_raw) == (expected, raw)
 
+    def test_employment_type_lists_split_on_slashes_and_ands(self) -> None:
+        job = normalize_item(
+            {"title": "T", "guid": "g", "type": "Part-time / Seasonal and Volunteer"}, "rss", "e.com"
+        )
+        assert job.employment_types == [
+            EmploymentType.PART_TIME,
+            EmploymentType.TEMPORARY,
+            EmploymentType.VOLUNTEER,
+        ]
+
     def test_wwr_company_element_wins_over_the_title_prefix(self) -> None:
         item = {"title": "Acme: Engineer", "company": "Acme Inc", "guid": "g"}
         job = normalize_item(item, "rss", "weworkremotely.com")
@@ -219,6 +246,25 @@ class TestFields:
     def test_titles_of_other_sites_are_never_split(self) -> None:
         job = normalize_item({"title": "Nurse: Night Shift", "guid": "g"}, "rss", "jobicy.com")
         assert (job.title, job.company) == ("Nurse: Night Shift", None)
+
+    def test_a_feed_with_a_company_field_keeps_at_company_titles_whole(self) -> None:
+        item = {"title": "Engineer at Google", "company": "Recruit Co", "guid": "g"}
+        job = normalize_item(item, "atom", "jobs.techcorridor.io")
+        assert (job.title, job.company and job.company.name) == ("Engineer at Google", "Recruit Co")
+
+    def test_without_a_company_field_techcorridor_titles_give_it(self) -> None:
+        job = normalize_item({"title": "Engineer at Google", "id": "g"}, "atom", "jobs.techcorridor.io")
+        assert (job.title, job.company and job.company.name) == ("Engineer", "Google")
+
+    def test_company_links_that_are_not_web_links_are_dropped(self) -> None:
+        item = {
+            "title": "T",
+            "guid": "g",
+            "company": "C",
+            "company_url": "javascript:x()",
+            "company_logo": "/l.png",
+        }
+        assert normalize_item(item, "rss", "e.com").company == Company(name="C")
 
     def test_locations_split_on_slashes_and_semicolons_but_not_commas(self) -> None:
         item = {"title": "T", "guid": "g", "location": "Paris, FR / Remote (EU); Berlin"}
@@ -237,10 +283,94 @@ class TestFields:
         assert normalize_item(item, "rss", "e.com").description_html == "<p>long</p>"
 
 
-class TestHtmlToText:
-    def test_tags_are_stripped_and_blocks_separated(self) -> None:
-        html = "<p><strong>Salary:</strong> $100k</p><ul><li>Go</li><li>SQL</li></ul>Tom&nbsp;&amp;&#32;Jerry"
-        assert html_to_text(html) == "Salary: $100k Go SQL Tom & Jerry"
+class TestWorkplace:
+    @pytest.mark.parametrize(
+        ("item", "expected"),
+        [
+            ({"remote": "1"}, (WorkplaceType.REMOTE, True)),
+            ({"remote": "true", "location": "Oslo"}, (WorkplaceType.REMOTE, True)),
+            ({"remote": "0", "location": "Oslo / Remote"}, (None, False)),
+            ({"location_type": "hybrid"}, (WorkplaceType.HYBRID, False)),
+            ({"workplace_type": "ON_SITE"}, (WorkplaceType.ON_SITE, False)),
+            ({"jobLocationType": "TELECOMMUTE"}, (WorkplaceType.REMOTE, True)),
+            ({"location": "Worldwide"}, (WorkplaceType.REMOTE, True)),
+            ({"location": "London (Hybrid)"}, (WorkplaceType.HYBRID, False)),
+            ({"title": "Nurse - Onsite"}, (WorkplaceType.ON_SITE, False)),
+            ({"title": "Go Developer (Remote)"}, (WorkplaceType.REMOTE, True)),
+            ({"title": "Remote Sensing Scientist"}, (None, None)),
+            ({"job_type": "Full Time, Hybrid"}, (WorkplaceType.HYBRID, False)),
+            ({"location": "Oslo"}, (None, None)),
+        ],
+    )
+    def test_the_strongest_evidence_gives_the_workplace_type(
+        self, item: dict[str, str], expected: tuple[WorkplaceType | None, bool | None]
+    ) -> None:
+        job = normalize_item({"title": "T", "guid": "g", **item}, "jobs", "e.com")
+        assert (job.workplace_type, job.remote) == expected
 
-    def test_scripts_and_styles_are_not_text(self) -> None:
-        assert html_to_text("<style>p{}</style><p>Hi</p><script>alert(1)</script>there") == "Hi there"
+
+class TestFieldMap:
+    ODD_EXPORT = b"""<jobs><job>
+        <ref>A-17</ref><position>Sous Chef</position><employer_title>Bistro Nord</employer_title>
+        <town>Bergen, Norway</town><detail_page>https://odd.example/17?utm_source=x</detail_page>
+        <apply_here>https://odd.example/17/apply</apply_here><opened>2024-03-01</opened>
+        <body>&lt;p&gt;Cook.&lt;/p&gt;</body><pay>NOK 600 000 per year</pay><hours>Part time</hours>
+        <dept>Kitchen</dept><title>Internal code KX-9</title><guid>ignored-guid</guid>
+    </job></jobs>"""
+    FIELD_MAP = {
+        "id": "ref",
+        "title": "position",
+        "company": "employer_title",
+        "location": "town",
+        "url": "detail_page",
+        "apply_url": "apply_here",
+        "date_posted": "opened",
+        "description": "body",
+        "salary": "pay",
+        "employment_type": "hours",
+        "category": "dept",
+    }
+
+    def test_mapped_element_names_win_over_the_built_in_guesses(self) -> None:
+        parsed = parse_feed(self.ODD_EXPORT)
+        job = normalize_item(parsed.items[0], parsed.format, "odd.example", field_map=self.FIELD_MAP)
+        assert (job.job_key, job.title, job.company and job.company.name) == (
+            "odd.example:A-17",
+            "Sous Chef",
+            "Bistro Nord",
+        )
+        assert [(place.city, place.country) for place in job.locations] == [("Bergen", "NO")]
+        assert (job.url, job.apply_url) == ("https://odd.example/17", "https://odd.example/17/apply")
+        assert (job.date_posted, job.description_text) == (datetime(2024, 3, 1, tzinfo=UTC), "Cook.")
+        assert job.salary is not None and (job.salary.min, job.salary.currency, job.salary.interval) == (
+            600000.0,
+            "NOK",
+            "YEAR",
+        )
+        assert (job.employment_types, job.categories) == ([EmploymentType.PART_TIME], ["Kitchen"])
+
+    def test_without_the_map_the_same_export_falls_back_to_guesses(self) -> None:
+        parsed = parse_feed(self.ODD_EXPORT)
+        job = normalize_item(parsed.items[0], parsed.format, "odd.example")
+        assert (job.job_key, job.title, job.company) == (
+            "odd.example:ignored-guid",
+            "Internal code KX-9",
+            None,
+        )
+
+    def test_normalize_feed_passes_the_map_and_warns_about_unknown_fields(self) -> None:
+        run = RunStarted(
+            run_id="r", trigger_id="t", trigger=Trigger.API, feed_id="f", feed_url="https://odd.example"
+        )
+        field_map = {**self.FIELD_MAP, "salry": "pay"}
+        normalized = normalize_feed(parse_feed(self.ODD_EXPORT), "odd.example", run, field_map=field_map)
+        assert [job.title for job in normalized.jobs] == ["Sous Chef"]
+        assert normalized.warnings == ["field_map: 'salry' is not a mappable job field, ignored"]
+
+
+def test_an_oversized_description_is_capped_with_a_warning() -> None:
+    warnings: list[str] = []
+    huge = "<p>" + "x" * (MAX_DESCRIPTION_CHARS + 10) + "</p>"
+    job = normalize_item({"title": "T", "guid": "g", "description": huge}, "rss", "e.com", warnings)
+    assert job.description_text is not None and len(job.description_text) == MAX_DESCRIPTION_CHARS - 3
+    assert warnings == [f"e.com:g: description of {len(huge)} characters cut to {MAX_DESCRIPTION_CHARS}"]

@@ -1,9 +1,12 @@
-"""Feed bytes → raw items: shapes, local names, and the one recovery pass."""
+"""Feed bytes → raw items: shapes, local names, recovery from damage, and streaming in batches."""
+
+import io
 
 import pytest
 
 from schemas.events import ParseMode
-from services.fetcher.parse import FeedParseError, parse_feed
+from services.fetcher import parse
+from services.fetcher.parse import FeedParseError, parse_feed, stream_feed
 
 
 def rss(items: str, channel_extra: str = "", namespaces: str = "") -> bytes:
@@ -166,19 +169,139 @@ class TestRecovery:
         parsed = parse_feed(rss("<item><title>Bad\x0bByte</title></item>"))
         assert (parsed.items[0]["title"], parsed.parse_mode) == ("BadByte", ParseMode.RECOVERED)
 
-    def test_bytes_invalid_in_the_declared_encoding_are_replaced(self) -> None:
-        parsed = parse_feed(
-            b'<?xml version="1.0" encoding="UTF-8"?><jobs><job><title>Caf\xe9</title></job></jobs>'
-        )
-        assert parsed.items == [{"title": "Caf\ufffd"}]
-        assert parsed.warnings == ["recovered malformed XML: replaced bytes invalid in utf-8"]
+    def test_references_to_characters_xml_forbids_are_dropped(self) -> None:
+        parsed = parse_feed(rss("<item><title>A&#1;B&#x1F;C</title></item>"))
+        assert parsed.items[0]["title"] == "ABC"
+        assert parsed.warnings == [
+            "recovered malformed XML: removed reference to a forbidden character &#1; x1;"
+            " removed reference to a forbidden character &#x1F; x1"
+        ]
+
+    def test_a_stray_less_than_sign_is_kept_as_text(self) -> None:
+        parsed = parse_feed(rss("<item><title>Pay &lt; 60k, bonus < 5k</title></item>"))
+        assert parsed.items[0]["title"] == "Pay < 60k, bonus < 5k"
+        assert parsed.warnings == ["recovered malformed XML: escaped stray '<' x1"]
 
     def test_damage_recovery_cannot_fix_is_still_an_error(self) -> None:
         with pytest.raises(FeedParseError, match="even after repair"):
             parse_feed(rss("<item><title>R&D</item>"))
+
+    def test_damage_after_complete_items_keeps_those_items_with_a_warning(self) -> None:
+        parsed = parse_feed(
+            rss("<item><title>A</title></item><item><title>B</item><item><title>C</title></item>")
+        )
+        assert (parsed.items, parsed.parse_mode) == ([{"title": "A"}], ParseMode.RECOVERED)
+        assert parsed.warnings == [
+            "XML unreadable after 1 items even after repair, rest skipped: mismatched tag: line 1, column 89"
+        ]
+
+    def test_repair_gives_the_same_items_whatever_the_read_chunk_size(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        body = rss(
+            "<item><title>R&D &eacute;quipe &amp; Co</title><link>https://e.com/?a=1&b=2</link>"
+            "<description><![CDATA[<p>a & b]]></description></item>"
+            "<item><title>Two</title><description><p>Hi<br>there</p></description></item>"
+        )
+        whole = parse_feed(body)
+        monkeypatch.setattr(parse, "CHUNK_BYTES", 1)
+        assert parse_feed(body) == whole
+        assert whole.items[0]["title"] == "R&D équipe & Co"
+        assert whole.items[1]["description"] == "<p>Hi<br>there</p>"
 
     def test_entity_declarations_are_refused_not_expanded(self) -> None:
         doctype = b'<!DOCTYPE jobs [<!ENTITY lol "lol">]>'
         body = b'<?xml version="1.0"?>' + doctype + b"<jobs><job><title>&lol;</title></job></jobs>"
         with pytest.raises(FeedParseError, match="declares entities"):
             parse_feed(body)
+
+
+class TestRawHtmlInDescriptions:
+    def test_unescaped_html_survives_as_text(self) -> None:
+        parsed = parse_feed(
+            rss("<item><title>T</title><description><p>Hi <br> there</p></description></item>")
+        )
+        assert parsed.items == [{"title": "T", "description": "<p>Hi <br> there</p>"}]
+        assert parsed.parse_mode == ParseMode.RECOVERED
+        assert parsed.warnings == ["recovered malformed XML: kept raw HTML inside <description> as text x1"]
+
+    def test_well_formed_raw_html_is_text_too_not_a_tree(self) -> None:
+        parsed = parse_feed(rss("<item><description><ul><li>Go</li></ul></description></item>"))
+        assert parsed.items == [{"description": "<ul><li>Go</li></ul>"}]
+
+    def test_its_links_entities_and_cdata_are_kept_as_html(self) -> None:
+        html = '<p><a href="https://e.com/?a=1&b=2">Apply</a>&nbsp;<![CDATA[1 < 2]]> ]]></p>'
+        parsed = parse_feed(rss(f"<item><content:encoded>{html}</content:encoded></item>"))
+        assert (
+            parsed.items[0]["encoded"]
+            == '<p><a href="https://e.com/?a=1&b=2">Apply</a>&nbsp;1 &lt; 2 ]]></p>'
+        )
+
+    def test_atom_xhtml_content_becomes_its_markup(self) -> None:
+        body = (
+            b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id>'
+            b'<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Hi</p></div></content></entry></feed>'
+        )
+        content = parse_feed(body).items[0]["content"]
+        assert content == {
+            "@type": "xhtml",
+            "#text": '<div xmlns="http://www.w3.org/1999/xhtml"><p>Hi</p></div>',
+        }
+
+    def test_structured_children_that_are_not_html_stay_a_tree(self) -> None:
+        parsed = parse_feed(b"<jobs><job><content><salary>5</salary></content></job></jobs>")
+        assert (parsed.items, parsed.parse_mode) == ([{"content": {"salary": "5"}}], ParseMode.STRICT)
+
+
+class TestTruncatedBodies:
+    def test_complete_items_before_the_cut_are_kept_with_a_warning(self) -> None:
+        body = rss("<item><title>A</title></item><item><title>B</title></item><item><title>C</title>")
+        parsed = parse_feed(body[: body.index(b"<item><title>C")] + b"<item><title>C</ti")
+        assert (parsed.items, parsed.parse_mode) == ([{"title": "A"}, {"title": "B"}], ParseMode.RECOVERED)
+        assert parsed.warnings == ["feed truncated after 2 items"]
+
+    def test_a_cut_inside_a_cdata_description_keeps_the_items_before(self) -> None:
+        parsed = parse_feed(rss("<item><title>A</title></item><item><description><![CDATA[<p>Hel")[:-20])
+        assert (parsed.items, parsed.warnings) == ([{"title": "A"}], ["feed truncated after 1 items"])
+
+    def test_a_body_cut_before_its_first_item_is_an_error(self) -> None:
+        with pytest.raises(FeedParseError, match="feed truncated before its first item"):
+            parse_feed(b"<rss><channel><title>Jobs</title><item><title>A")
+
+
+class TestStreaming:
+    def big_feed(self, count: int) -> io.BytesIO:
+        items = "".join(f"<item><guid>{n}</guid><title>Job {n}</title></item>" for n in range(count))
+        return io.BytesIO(rss(items, "<ttl>30</ttl>"))
+
+    def test_items_arrive_in_batches_of_the_requested_size(self) -> None:
+        batches = list(stream_feed(self.big_feed(1203)).batches(size=500))
+        assert [len(batch) for batch in batches] == [500, 500, 203]
+        assert batches[2][-1] == {"guid": "1202", "title": "Job 1202"}
+
+    def test_format_mode_and_ttl_are_known_before_the_first_batch(self) -> None:
+        stream = stream_feed(self.big_feed(3))
+        assert (stream.format, stream.parse_mode, stream.ttl_minutes) == ("rss", ParseMode.STRICT, 30)
+
+    def test_a_ttl_after_the_items_is_known_before_the_first_batch_too(self) -> None:
+        stream = stream_feed(io.BytesIO(rss("<item><title>A</title></item><ttl>45</ttl>")))
+        assert stream.ttl_minutes == 45
+
+    def test_item_pass_warnings_are_complete_once_the_batches_are_exhausted(self) -> None:
+        stream = stream_feed(self.big_feed(12), max_items=10)
+        assert stream.warnings == []
+        assert sum(len(batch) for batch in stream.batches(size=4)) == 10
+        assert stream.warnings == ["feed has more than 10 items: kept the first 10"]
+
+    def test_the_source_is_read_in_chunks_not_all_at_once(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        source, reads = self.big_feed(2000), []
+        read = source.read
+        monkeypatch.setattr(source, "read", lambda size=-1: reads.append(size) or read(size))
+        next(stream_feed(source).batches(size=10))
+        assert -1 not in reads and max(reads) == parse.CHUNK_BYTES
+
+    def test_parse_feed_is_the_stream_collected(self) -> None:
+        body = self.big_feed(700).getvalue()
+        stream = stream_feed(io.BytesIO(body))
+        streamed = [item for batch in stream.batches() for item in batch]
+        assert parse_feed(body).items == streamed

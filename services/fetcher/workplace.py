@@ -1,0 +1,64 @@
+"""Where the work happens (remote, hybrid, on-site), from the strongest evidence an item has.
+
+Best first: a workplace field (`location_type`, `workplace_type`, a `remote` flag that is set),
+a site that lists only remote jobs, what the locations say ("Remote (US)"), then the title and
+the job type ("Senior Engineer - Remote", "Full Time, Hybrid"). A `remote` flag of 0/false
+rules out REMOTE but does not say which of the other two it is.
+"""
+
+import re
+from typing import Any
+
+from schemas.job import WorkplaceType
+from services.fetcher.places import WORKPLACE_WORDS
+from services.fetcher.text import first_text
+
+REMOTE_ONLY_SOURCES = {"weworkremotely.com", "jobicy.com"}
+WORKPLACE_FIELDS = ("location_type", "workplace_type", "remote_type", "jobLocationType")
+DECLARED_WORDS = WORKPLACE_WORDS | {
+    "telecommute": WorkplaceType.REMOTE,  # schema.org jobLocationType
+    "office": WorkplaceType.ON_SITE,
+    "in office": WorkplaceType.ON_SITE,
+    "in-office": WorkplaceType.ON_SITE,
+}
+TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "remote"}, {"0", "false", "no"}
+# "Remote Sensing Scientist" is a kind of work, not a place to do it.
+WORDS_IN_TEXT = (
+    (re.compile(r"\bhybrid\b", re.IGNORECASE), WorkplaceType.HYBRID),
+    (re.compile(r"\bon-?site\b|\bin[- ]office\b", re.IGNORECASE), WorkplaceType.ON_SITE),
+    (
+        re.compile(r"\bremote\b(?!\s+(?:sensing|control|monitoring|pilot))", re.IGNORECASE),
+        WorkplaceType.REMOTE,
+    ),
+)
+
+
+def workplace_type(
+    item: dict[str, Any], source: str, stated: WorkplaceType | None, texts: tuple[str | None, ...]
+) -> WorkplaceType | None:
+    flag = remote_flag(item)
+    declared = _declared(item) or (WorkplaceType.REMOTE if flag else None)
+    found = declared or (WorkplaceType.REMOTE if source in REMOTE_ONLY_SOURCES else None)
+    found = found or stated or next(filter(None, map(_said, texts)), None)
+    return None if flag is False and found is WorkplaceType.REMOTE else found
+
+
+def remote(workplace: WorkplaceType | None, item: dict[str, Any]) -> bool | None:
+    return remote_flag(item) if workplace is None else workplace is WorkplaceType.REMOTE
+
+
+def remote_flag(item: dict[str, Any]) -> bool | None:
+    flag = (first_text(item, ("remote", "is_remote")) or "").lower()
+    return True if flag in TRUE_WORDS else False if flag in FALSE_WORDS else None
+
+
+def _declared(item: dict[str, Any]) -> WorkplaceType | None:
+    word = first_text(item, WORKPLACE_FIELDS)
+    return DECLARED_WORDS.get(" ".join(word.lower().replace("_", " ").split())) if word else None
+
+
+def _said(text: str | None) -> WorkplaceType | None:
+    for pattern, workplace in WORDS_IN_TEXT:
+        if text and pattern.search(text):
+            return workplace
+    return None
