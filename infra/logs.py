@@ -30,4 +30,6 @@ def configure(service: str, level: str = "INFO") -> logging.Logger:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO, query tokens included; the fetcher logs redacted ones.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return logging.getLogger(service)

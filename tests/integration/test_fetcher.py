@@ -40,6 +40,10 @@ class Handler(BaseHTTPRequestHandler):
             "/slow": self.slow,
             "/invalid-item": lambda: self.reply(200, INVALID_ITEM),
             "/limited": lambda: self.reply(429, b"slow down", {"Retry-After": "2"}),
+            "/laughs": lambda: self.reply(200, BILLION_LAUGHS),
+            "/xxe": lambda: self.reply(200, EXTERNAL_ENTITY),
+            "/flood": lambda: self.reply(200, rss(b"<item><title>t</title><guid>g%d</guid></item>", 30)),
+            "/fat": lambda: self.reply(200, rss(FAT_ITEM, 1)),
             "/gone-for-good": lambda: self.reply(301, b"", {"Location": "/feed"}),
         }
         routes[self.path]()
@@ -77,6 +81,20 @@ INVALID_ITEM = b"""<rss version="2.0"><channel><title>t</title>
 </channel></rss>"""
 
 
+BILLION_LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;">
+<!ENTITY c "&b;&b;&b;&b;&b;&b;">]><rss><channel><item><title>&c;</title></item></channel></rss>"""
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<rss><channel><item><title>&x;</title></item></channel></rss>"""
+
+
+FAT_ITEM = b"<item><title>t</title><guid>g</guid><description>" + b"x" * 1_100_000 + b"</description></item>"
+
+
+def rss(item: bytes, count: int) -> bytes:
+    items = b"".join(item.replace(b"%d", str(n).encode()) for n in range(count))
+    return b"<rss version='2.0'><channel><title>t</title>" + items + b"</channel></rss>"
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     http_server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -90,9 +108,11 @@ def server() -> Iterator[str]:
 class Recorder:
     def __init__(self) -> None:
         self.sent: list[BaseModel] = []
+        self.calls: list[int] = []
 
     async def __call__(self, topic: str, messages: Any) -> None:
         self.sent += [message for _, message in messages]
+        self.calls.append(len(messages))
 
     def of(self, kind: type[BaseModel]) -> list[Any]:
         return [event for event in self.sent if isinstance(event, kind)]
@@ -102,9 +122,11 @@ class Recorder:
 async def fetcher(environment: dict[str, str], database: Any) -> AsyncIterator[tuple[Fetcher, Recorder]]:
     settings = Settings(
         fetch_allow_private_networks=True,
-        fetch_max_bytes=1_000_000,
+        fetch_max_bytes=2_000_000,
         fetch_timeout_seconds=2,
         fetch_host_requests_per_minute=60_000,  # politeness has its own test
+        fetch_max_items=20,
+        fetch_batch_size=5,
     )
     client = await mongo.connect(settings, registry.INDEXES)
     redis = Redis.from_url(settings.redis_url)
@@ -157,7 +179,7 @@ async def test_invalid_items_fail_alone_and_duplicates_collapse(fetcher: Any, se
     ("path", "error", "http_status"),
     [
         ("/broken", "HTTP 500", 500),
-        ("/huge", "larger than 1000000 bytes", 200),
+        ("/huge", "larger than 2000000 bytes", 200),
         ("/html", "not a job feed", None),
         ("/loop", "more than 5 redirects", None),
         ("/slow", "longer than 2 s", None),
@@ -211,3 +233,33 @@ async def test_429_pauses_the_whole_host_and_backs_the_feed_off(fetcher: Any, se
     feed = await registry.load("f")
     assert feed is not None and feed.consecutive_failures == 1 and feed.next_check_at is not None
     assert feed.next_check_at >= datetime.now(UTC) + timedelta(seconds=1)
+
+
+@pytest.mark.parametrize("path", ["/laughs", "/xxe"])
+async def test_entity_tricks_fail_the_run_and_expand_nothing(fetcher: Any, server: str, path: str) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}{path}")
+
+    [failed] = events.of(RunFailed)
+    assert "entit" in failed.error and "root:" not in failed.error
+    assert not events.of(JobFetched)
+
+
+async def test_an_item_flood_is_capped_and_published_in_batches(fetcher: Any, server: str) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}/flood")
+
+    fetched = events.of(RunFetched)[0]
+    assert (fetched.total_fetched, fetched.expected_statuses) == (20, 20)
+    assert any("more than 20 items" in warning for warning in fetched.warnings)
+    assert events.calls.count(5) >= 4  # four batches of five jobs, never the whole feed at once
+
+
+async def test_an_oversized_field_is_cut_with_a_warning(fetcher: Any, server: str) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}/fat")
+
+    [job] = [message.job for message in events.of(JobFetched)]
+    fetched = events.of(RunFetched)[0]
+    assert any("description" in warning for warning in fetched.warnings)
+    assert len(job.description_text or "") <= 1_048_576
