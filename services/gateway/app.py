@@ -5,7 +5,6 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,9 @@ from schemas import topics
 from schemas.events import ImportRequested, Trigger
 from services.gateway import queries
 from services.gateway.config import Settings
+from services.gateway.feeds import feed_routes
 from services.gateway.hub import Hub, Subscription
+from services.gateway.responses import json_response as _json
 
 log = logging.getLogger("gateway")
 DASHBOARD = Path(__file__).parent / "static" / "index.html"
@@ -90,40 +91,6 @@ def build(settings: Settings) -> Starlette:
         await broker.publish(event, settings.topic(topics.IMPORTS_REQUESTED), key=event.trigger_id.encode())
         return _json({"trigger_id": event.trigger_id}, 202)
 
-    async def list_feeds(request: Request) -> Response:
-        return _json({"items": await queries.feeds(db)})
-
-    async def get_feed(request: Request) -> Response:
-        row = await queries.feed(db, request.path_params["feed_id"])
-        return _json(row) if row else _json({"error": "no such feed"}, 404)
-
-    async def add_feed(request: Request) -> Response:
-        try:
-            entry = queries.FeedEntry.model_validate(await _json_object(request))
-            return _json(await queries.add_feed(db, entry), 201)
-        except ValueError as error:
-            return _json({"error": "invalid feed", "detail": str(error)}, 422)
-        except queries.FeedExists:
-            return _json({"error": "a feed with this id exists; change it with PATCH"}, 409)
-
-    async def change_feed(request: Request) -> Response:
-        try:
-            changes = await _json_object(request)
-        except ValueError as error:
-            return _json({"error": "invalid change", "detail": str(error)}, 422)
-        return await edit_feed(request.path_params["feed_id"], changes)
-
-    async def disable_feed(request: Request) -> Response:
-        # Disabled, not deleted: the feed's health history stays, and PATCH can enable it again.
-        return await edit_feed(request.path_params["feed_id"], {"enabled": False})
-
-    async def edit_feed(feed_id: str, changes: dict[str, Any]) -> Response:
-        try:
-            row = await queries.change_feed(db, feed_id, changes)
-        except ValueError as error:
-            return _json({"error": "invalid change", "detail": str(error)}, 422)
-        return _json(row) if row else _json({"error": "no such feed"}, 404)
-
     async def list_jobs(request: Request) -> Response:
         params = request.query_params
         try:
@@ -186,11 +153,7 @@ def build(settings: Settings) -> Starlette:
         Route("/api/imports", list_imports, methods=["GET"]),
         Route("/api/imports", request_import, methods=["POST"]),
         Route("/api/imports/{run_id}", get_import),
-        Route("/api/feeds", list_feeds, methods=["GET"]),
-        Route("/api/feeds", add_feed, methods=["POST"]),
-        Route("/api/feeds/{feed_id}", get_feed, methods=["GET"]),
-        Route("/api/feeds/{feed_id}", change_feed, methods=["PATCH"]),
-        Route("/api/feeds/{feed_id}", disable_feed, methods=["DELETE"]),
+        *feed_routes(db),
         Route("/api/jobs", list_jobs),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -198,23 +161,6 @@ def build(settings: Settings) -> Starlette:
         WebSocketRoute("/ws", websocket),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
-
-
-def _json(content: Any, status_code: int = 200) -> Response:
-    text = json.dumps(content, default=_plain)
-    return Response(text, status_code, media_type="application/json")
-
-
-async def _json_object(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object; ValueError for anything else."""
-    body = json.loads(await request.body() or b"null")  # JSONDecodeError is a ValueError
-    if not isinstance(body, dict):
-        raise ValueError("the body must be a JSON object")
-    return body
-
-
-def _plain(value: Any) -> str:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 async def _mongo_answers(client: AsyncMongoClient[Any]) -> bool:
