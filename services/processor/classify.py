@@ -26,12 +26,11 @@ def classify(run_id: str, content_hash: str, stored: Stored | None) -> Outcome:
 
 
 def needs_write(run_id: str, outcome: Outcome, stored: Stored | None) -> bool:
-    """A redelivered new/updated job was already written by this very run."""
+    """Only a change is written: not an unchanged job (its sighting is in the logger's statuses),
+    nor a new or updated one that this very run already wrote before a redelivery."""
     if stored is None:
         return True
-    if outcome is Outcome.NEW:
-        return False
-    return not (outcome is Outcome.UPDATED and stored.changed_run_id == run_id)
+    return outcome is Outcome.UPDATED and stored.changed_run_id != run_id
 
 
 def waves(items: list[T], key: Callable[[T], str]) -> list[list[T]]:

@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from pymongo.errors import PyMongoError
-from pymongo.operations import UpdateOne
 
 from schemas.events import JobFetched, JobStatus, Outcome
 from schemas.job import content_hash
@@ -32,8 +31,7 @@ class Plan:
     index: int
     message: JobFetched
     outcome: Outcome
-    operation: UpdateOne | None
-    inserts: bool
+    operation: store.Write | None
 
 
 async def import_jobs(
@@ -59,7 +57,7 @@ async def _import_wave(
     result = await store.write([plan.operation for plan in writing if plan.operation], bulk_size, slot)
     retry: list[Indexed] = []
     for op_index, plan in enumerate(writing):
-        if result.lost_race(op_index, plan.inserts):
+        if result.lost_race(op_index):
             retry.append((plan.index, plan.message))
         elif error := result.error_message(op_index):
             statuses[plan.index] = _status(plan.message, Outcome.FAILED, error)
@@ -74,16 +72,11 @@ def _plan(index: int, message: JobFetched, stored: Stored | None) -> Plan:
     job, run_id = message.job, message.run_id
     digest = content_hash(job)
     outcome = classify(run_id, digest, stored)
-    operation = None
-    if not needs_write(run_id, outcome, stored):
-        pass
-    elif stored is None:
-        operation = store.insert(job, digest, run_id)
-    elif outcome is Outcome.UPDATED:
-        operation = store.replace_content(job, digest, run_id)
-    else:
-        operation = store.mark_seen(job, run_id)
-    return Plan(index, message, outcome, operation, inserts=stored is None)
+    operation: store.Write | None = None
+    if needs_write(run_id, outcome, stored):
+        write = store.insert if stored is None else store.replace_content
+        operation = write(job, digest, run_id)
+    return Plan(index, message, outcome, operation)
 
 
 def rejected_status(body: Any) -> JobStatus | None:

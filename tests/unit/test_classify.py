@@ -11,9 +11,9 @@ def test_a_job_not_stored_is_new_and_written() -> None:
     assert needs_write("run-2", Outcome.NEW, None)
 
 
-def test_the_same_hash_is_unchanged_and_only_marks_the_job_seen() -> None:
+def test_the_same_hash_is_unchanged_and_writes_nothing() -> None:
     assert classify("run-2", "h1", stored()) is Outcome.UNCHANGED
-    assert needs_write("run-2", Outcome.UNCHANGED, stored())
+    assert not needs_write("run-2", Outcome.UNCHANGED, stored())
 
 
 def test_a_different_hash_is_an_update() -> None:
