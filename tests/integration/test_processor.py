@@ -1,5 +1,6 @@
 """Classification against the real store: new, unchanged, updated, and stable under redelivery."""
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -85,3 +86,14 @@ async def test_the_same_job_twice_in_one_batch_is_classified_in_order(jobs_store
     statuses = await import_jobs([one, other_run])
 
     assert [s.outcome for s in statuses] == [Outcome.NEW, Outcome.UNCHANGED]
+
+
+async def test_two_replicas_inserting_the_same_new_jobs_agree_on_one_new_each(jobs_store: Any) -> None:
+    first = fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-1")
+    second = fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-2")
+
+    one, other = await asyncio.gather(import_jobs(first), import_jobs(second))
+
+    for mine, theirs in zip(one, other, strict=True):
+        assert {mine.outcome, theirs.outcome} == {Outcome.NEW, Outcome.UNCHANGED}
+    assert await jobs_store.count_documents({}) == 12
