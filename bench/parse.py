@@ -48,10 +48,15 @@ def parse_and_normalize(body: bytes) -> int:
 
 
 def throughput(count_items: Callable[[bytes], int], bodies: list[bytes], rounds: int) -> tuple[float, float]:
+    """Best of `rounds` passes over all the files: the least disturbed by the rest of the machine."""
+    elapsed, items = min(_one_pass(count_items, bodies) for _ in range(rounds))
+    return items / elapsed, sum(map(len, bodies)) / elapsed / 1e6
+
+
+def _one_pass(count_items: Callable[[bytes], int], bodies: list[bytes]) -> tuple[float, int]:
     started = time.perf_counter()
-    items = sum(count_items(body) for _ in range(rounds) for body in bodies)
-    elapsed = time.perf_counter() - started
-    return items / elapsed, sum(map(len, bodies)) * rounds / elapsed / 1e6
+    items = sum(count_items(body) for body in bodies)
+    return time.perf_counter() - started, items
 
 
 def compare_with_feedparser(rounds: int) -> None:
@@ -130,7 +135,7 @@ def measure_large_feed(megabytes: int) -> None:
 
 def main() -> None:
     arguments = argparse.ArgumentParser()
-    arguments.add_argument("--rounds", type=int, default=2)
+    arguments.add_argument("--rounds", type=int, default=3)
     arguments.add_argument("--megabytes", type=int, default=50)
     arguments.add_argument("--stream-child", help=argparse.SUPPRESS)
     arguments.add_argument("--normalize", action="store_true", help=argparse.SUPPRESS)

@@ -40,6 +40,12 @@ BLOCK_TAG = re.compile(
 )
 CELL_TAG = re.compile(r"</?t[dh]\b[^>]*>")
 ANY_TAG = re.compile(r"<[^>]*>")
+# Whitespace runs (str.split()'s whitespace, line breaks aside) become one space. The runs that
+# already are a single space are left alone: matching them too made this the slowest step.
+OTHER_SPACES = "\t\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+SPACES = re.compile(f"[{OTHER_SPACES}][ {OTHER_SPACES}]*| [ {OTHER_SPACES}]+")
+# A break with the spaces and blank lines around it becomes one break (a bare break stays as is).
+LINE_BREAKS = re.compile(r" \n[\n ]*|\n[\n ]+")
 
 
 @dataclass(frozen=True)
@@ -71,9 +77,8 @@ def text_of_sanitized(safe_html: str) -> str:
     if "<" not in safe_html and "&" not in safe_html:
         return " ".join(safe_html.split())
     text = CELL_TAG.sub(" ", BLOCK_TAG.sub("\n", safe_html.replace("\n", " ")))
-    text = html.unescape(ANY_TAG.sub("", text)).replace("\xa0", " ")
-    lines = (" ".join(line.split()) for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+    text = SPACES.sub(" ", html.unescape(ANY_TAG.sub("", text)))
+    return LINE_BREAKS.sub("\n", text).strip()
 
 
 def html_to_text(raw: str) -> str:
