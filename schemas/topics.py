@@ -11,7 +11,3 @@ ALL = (IMPORTS_REQUESTED, IMPORTS_RUNS, JOBS_FETCHED, JOBS_STATUS, IMPORTS_LOGS)
 
 def dead_letter(topic: str) -> str:
     return f"{topic}.dlq"
-
-
-def prefixed(prefix: str, topic: str) -> str:
-    return f"{prefix}{topic}"
