@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
 from infra.settings import CommonSettings
@@ -46,16 +47,33 @@ def stack() -> CommonSettings:
 
 
 @pytest.fixture
-def namespace(stack: CommonSettings) -> dict[str, str]:
-    """Environment for one test: its own topic prefix, database and consumer groups."""
+async def namespace(stack: CommonSettings) -> AsyncIterator[dict[str, str]]:
+    """Environment for one test: its own topic prefix, database and consumer groups.
+
+    The test's topics are deleted afterwards: a long-lived local broker would otherwise collect
+    thousands of partitions over many runs and run out of memory.
+    """
     unique = uuid.uuid4().hex[:10]
-    return {
+    prefix = f"test-{unique}."
+    yield {
         "KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap_servers,
         "MONGODB_URL": stack.mongodb_url,
         "REDIS_URL": stack.redis_url,
-        "KAFKA_TOPIC_PREFIX": f"test-{unique}.",
+        "KAFKA_TOPIC_PREFIX": prefix,
         "MONGODB_DATABASE": f"test_{unique}",
     }
+    await _delete_topics(stack.kafka_bootstrap_servers, prefix)
+
+
+async def _delete_topics(bootstrap_servers: str, prefix: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        topics = [topic for topic in await admin.list_topics() if topic.startswith(prefix)]
+        if topics:
+            await admin.delete_topics(topics)
+    finally:
+        await admin.close()
 
 
 @pytest.fixture

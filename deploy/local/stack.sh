@@ -14,7 +14,7 @@
 #   STACK_DIR                <repo>/.stack    runtime data, logs, pid files
 #   JOB_IMPORTER_CACHE       ~/.cache/job-importer    jars + binaries (see install.sh)
 #   STACK_TIMEOUT            90    seconds to wait for each service
-#   KAFKA_HEAP_OPTS          -Xms256m -Xmx512m
+#   KAFKA_HEAP_OPTS          -Xms256m -Xmx1g
 set -euo pipefail
 
 # Shared settings (versions, cache paths) and install_all.
@@ -128,7 +128,7 @@ EOF
   fi
   tcp_open localhost "$KAFKA_CONTROLLER_PORT" && die "controller port $KAFKA_CONTROLLER_PORT is taken (set KAFKA_CONTROLLER_PORT)"
   # shellcheck disable=SC2086  # KAFKA_HEAP_OPTS is a list of JVM flags
-  spawn kafka java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+  spawn kafka java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$LOCAL_DIR/kafka/log4j2.properties" \
     -cp "$KAFKA_LIBS/*" kafka.Kafka "$cfg"
 }

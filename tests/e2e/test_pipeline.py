@@ -86,7 +86,7 @@ async def test_two_feeds_sharing_jobs_import_with_exact_counts_then_all_unchange
         assert log["status"] == "completed", log
         assert log["total_fetched"] == len(items)
         assert log["new"] + log["updated"] + log["unchanged"] == len(set(items))
-        assert log["failed"] == 0
+        assert log["failed"] == 0, log["failures"]
     assert first["wwr-remote"]["new"] + first["wwr-back-end"]["new"] == len(set(remote) | set(back_end))
     assert first["wwr-remote"]["unchanged"] + first["wwr-back-end"]["unchanged"] == len(shared)
     run_ids = {log["run_id"] for log in first.values()}
