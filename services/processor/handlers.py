@@ -40,32 +40,41 @@ async def import_jobs(
     """Upsert every job of the batch and return one status per message, in batch order."""
     statuses: dict[int, JobStatus] = {}
     for wave in waves(list(enumerate(batch)), key=lambda pair: pair[1].job.job_key):
-        pending = wave
-        while pending:  # a job that lost an insert race to another replica is classified again
-            pending = await _with_retries(
-                functools.partial(_import_wave, pending, statuses, bulk_size, slot), attempts
-            )
+        pending, attempt = wave, 1
+        # Jobs that lost an insert race are classified again; jobs whose write failed are tried
+        # again with backoff, and fail only when the last attempt fails too.
+        while pending:
+            final = attempt >= attempts
+            write = functools.partial(_import_wave, pending, statuses, bulk_size, slot, final)
+            pending, failed_writes = await _with_retries(write, attempts)
+            if failed_writes:
+                attempt += 1
+                await asyncio.sleep(_backoff(attempt))
     return [statuses[index] for index in range(len(batch))]
 
 
 async def _import_wave(
-    wave: list[Indexed], statuses: dict[int, JobStatus], bulk_size: int, slot: store.WriteSlot
-) -> list[Indexed]:
+    wave: list[Indexed], statuses: dict[int, JobStatus], bulk_size: int, slot: store.WriteSlot, final: bool
+) -> tuple[list[Indexed], int]:
+    """Write one wave; returns the jobs to do again and how many of them had a failed write."""
     stored = await store.load_stored([message.job.job_key for _, message in wave])
     plans = [_plan(index, message, stored.get(message.job.job_key)) for index, message in wave]
     writing = [plan for plan in plans if plan.operation is not None]
     result = await store.write([plan.operation for plan in writing if plan.operation], bulk_size, slot)
     retry: list[Indexed] = []
+    failed_writes = 0
     for op_index, plan in enumerate(writing):
-        if result.lost_race(op_index):
+        error = result.error_message(op_index)
+        if result.lost_race(op_index) or (error and not final and not result.permanent(op_index)):
             retry.append((plan.index, plan.message))
-        elif error := result.error_message(op_index):
+            failed_writes += not result.lost_race(op_index)
+        elif error:
             statuses[plan.index] = _status(plan.message, Outcome.FAILED, error)
     retrying = {index for index, _ in retry}
     for plan in plans:
         if plan.index not in statuses and plan.index not in retrying:
             statuses[plan.index] = _status(plan.message, plan.outcome, None)
-    return retry
+    return retry, failed_writes
 
 
 def _plan(index: int, message: JobFetched, stored: Stored | None) -> Plan:
@@ -116,5 +125,9 @@ async def _with_retries(call: Callable[[], Awaitable[T]], attempts: int) -> T:
             if attempt == attempts:
                 raise
             log.warning("store unavailable, retrying", extra={"attempt": attempt, "error": str(error)})
-            await asyncio.sleep(min(0.5 * 2**attempt, 10))
+            await asyncio.sleep(_backoff(attempt))
     raise AssertionError("unreachable")
+
+
+def _backoff(attempt: int) -> float:
+    return float(min(0.5 * 2**attempt, 10))

@@ -18,6 +18,8 @@ from schemas.job import Job
 from services.processor.classify import Stored
 
 DUPLICATE_KEY = 11000
+# Errors no retry can cure (bad value, document too large or invalid); others may be transient.
+PERMANENT = frozenset({2, 9, 121, 10334, 17280})
 
 
 class JobDocument(Job, Document):
@@ -91,6 +93,9 @@ class WriteResult:
     def lost_race(self, index: int) -> bool:
         """An insert that hit the unique _id: another replica stored the job first; classify again."""
         return self.errors.get(index, {}).get("code") == DUPLICATE_KEY
+
+    def permanent(self, index: int) -> bool:
+        return self.errors.get(index, {}).get("code") in PERMANENT
 
     def error_message(self, index: int) -> str | None:
         error = self.errors.get(index)

@@ -13,6 +13,7 @@ from schemas.events import JobFetched, Outcome
 from services.fetcher.identity import collapse_duplicates
 from services.fetcher.normalize import normalize_item
 from services.fetcher.parse import parse_feed
+from services.processor import store
 from services.processor.handlers import import_jobs
 from services.processor.store import INDEXES
 from tests.conftest import read
@@ -97,3 +98,35 @@ async def test_two_replicas_inserting_the_same_new_jobs_agree_on_one_new_each(jo
     for mine, theirs in zip(one, other, strict=True):
         assert {mine.outcome, theirs.outcome} == {Outcome.NEW, Outcome.UNCHANGED}
     assert await jobs_store.count_documents({}) == 12
+
+
+class FlakyStore:
+    """The real store behind a write that fails the first `failures` times with `code`."""
+
+    def __init__(self, code: int, failures: int) -> None:
+        self.code, self.failures, self.real_write = code, failures, store.write
+
+    async def write(self, operations: list[Any], bulk_size: int, slot: Any) -> store.WriteResult:
+        if self.failures:
+            self.failures -= 1
+            return store.WriteResult(
+                {i: {"code": self.code, "errmsg": "store said no"} for i in range(len(operations))}
+            )
+        return await self.real_write(operations, bulk_size, slot)
+
+
+async def test_a_write_that_fails_transiently_is_retried_not_failed(
+    jobs_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "write", FlakyStore(code=14, failures=1).write)  # e.g. "database is locked"
+    statuses = await import_jobs(fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-1"))
+    assert outcomes(statuses) == {Outcome.NEW: 12}
+
+
+async def test_a_write_the_store_refuses_for_good_fails_with_its_reason(
+    jobs_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "write", FlakyStore(code=10334, failures=1).write)  # document too large
+    statuses = await import_jobs(fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-1"))
+    assert outcomes(statuses) == {Outcome.FAILED: 12}
+    assert {(s.reason_code, s.message) for s in statuses} == {("write_failed", "store said no")}
