@@ -21,6 +21,7 @@ from schemas.feeds import Feed
 from services.fetcher import registry
 from services.fetcher.config import Settings
 from services.fetcher.fetch import Fetched, FetchError, Validators, fetch
+from services.fetcher.health import host_of
 from services.fetcher.identity import source_of
 from services.fetcher.normalize import FeedNormalizer
 from services.fetcher.parse import FeedParseError, FeedStream, stream_feed
@@ -85,8 +86,9 @@ class Fetcher:
 
     async def _run(self, feed: Feed, run: RunStarted) -> None:
         stored = await registry.load(feed.id)
-        host = httpx.URL(feed.url).host
-        await self._host_bucket().take(host, longest_wait=self.settings.fetch_longest_host_wait_seconds)
+        await self._host_bucket().take(
+            host_of(feed.url), longest_wait=self.settings.fetch_longest_host_wait_seconds
+        )
         fetched = await fetch(
             self.http,
             feed.url,
@@ -141,7 +143,7 @@ class Fetcher:
     ) -> None:
         await self._announce(RunFailed(**_run_fields(run), error=error, http_status=http_status))
         if http_status in RETRYABLE and retry_after:
-            await pause_host(self.redis, httpx.URL(feed.url).host, retry_after)
+            await pause_host(self.redis, host_of(feed.url), retry_after)
         await registry.record_failure(feed.id, error=error, retry_after_seconds=retry_after)
         log.warning("feed failed", extra={"feed_id": feed.id, "run_id": run.run_id, "error": error})
 
