@@ -21,8 +21,9 @@ up:
 down:
 	@bash $(STACK) down
 
+# The local store keeps its data across runs here (H2 file in .stack/mongo); tests use memory.
 run: venv
-	@$(PY) -m launcher
+	@LOCAL_MONGO_BACKEND=$${LOCAL_MONGO_BACKEND:-h2} $(PY) -m launcher
 
 lint: venv
 	$(VENV)/bin/ruff check .

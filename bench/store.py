@@ -1,6 +1,6 @@
-"""Processor throughput against the configured store: new, unchanged and updated jobs per second.
+"""Processor throughput against the configured store, per bulk size: new, unchanged, updated jobs/s.
 
-python -m bench.store        # needs the stack (make up); uses a throwaway database
+python -m bench.store [copies]   # needs the stack (make up); throwaway databases; copies of the feed (12)
 """
 
 import asyncio
@@ -18,40 +18,51 @@ from services.processor.handlers import import_jobs
 from services.processor.store import INDEXES
 
 FEED = "tests/data/workatastartup_jobs_2024.xml"
+BULK_SIZES = (20, 100, 500, 1000)
 
 
-def messages(run_id: str, retitle: bool = False) -> list[JobFetched]:
+def messages(run_id: str, copies: int, retitle: bool = False) -> list[JobFetched]:
     run = RunStarted(run_id=run_id, trigger_id="bench", trigger=Trigger.API, feed_id="bench", feed_url="")
     with open(FEED, "rb") as feed:
         jobs = normalize_feed(parse_feed(feed.read()), "workatastartup.com", run).jobs
-    if retitle:
-        jobs = [job.model_copy(update={"title": job.title + " (changed)"}) for job in jobs]
+    jobs = [
+        job.model_copy(
+            update={"job_key": f"{job.job_key}-{copy}"}
+            | ({"title": job.title + " (changed)"} if retitle else {})
+        )
+        for copy in range(copies)
+        for job in jobs
+    ]
     return [JobFetched(run_id=run_id, trigger_id="bench", feed_id="bench", job=job) for job in jobs]
 
 
-async def timed(label: str, batch: list[JobFetched], bulk_size: int) -> None:
+async def timed(batch: list[JobFetched], bulk_size: int, batch_size: int = 500) -> float:
+    """Jobs per second, in batches of the processor's default size."""
     started = time.perf_counter()
-    statuses = await import_jobs(batch, bulk_size=bulk_size)
-    elapsed = time.perf_counter() - started
-    outcome = {status.outcome.value for status in statuses}
-    sys.stdout.write(
-        f"{label:<10} {len(batch)} jobs in {elapsed:5.2f} s = {len(batch) / elapsed:7.0f} jobs/s {outcome}\n"
-    )
+    for offset in range(0, len(batch), batch_size):
+        await import_jobs(batch[offset : offset + batch_size], bulk_size=bulk_size)
+    return len(batch) / (time.perf_counter() - started)
 
 
-async def main() -> None:
-    os.environ["MONGODB_DATABASE"] = f"bench_{uuid.uuid4().hex[:8]}"
+async def main(copies: int) -> None:
     settings = CommonSettings()
-    client = await mongo.connect(settings, INDEXES)
-    try:
-        sys.stdout.write(f"store: {settings.mongodb_url}, bulk size {settings.mongodb_bulk_size}\n")
-        await timed("new", messages("run-1"), settings.mongodb_bulk_size)
-        await timed("unchanged", messages("run-2"), settings.mongodb_bulk_size)
-        await timed("updated", messages("run-3", retitle=True), settings.mongodb_bulk_size)
-    finally:
-        await client.drop_database(settings.mongodb_database)
-        await client.close()
+    cases = {
+        "new": messages("run-1", copies),
+        "unchanged": messages("run-2", copies),
+        "updated": messages("run-3", copies, retitle=True),
+    }
+    sys.stdout.write(f"store: {settings.mongodb_url}; {len(cases['new'])} jobs, batches of 500\n")
+    sys.stdout.write(f"{'bulk size':>9} " + " ".join(f"{name:>10}" for name in cases) + "  (jobs/s)\n")
+    for bulk_size in BULK_SIZES:
+        os.environ["MONGODB_DATABASE"] = f"bench_{uuid.uuid4().hex[:8]}"
+        client = await mongo.connect(CommonSettings(), INDEXES)
+        try:
+            rates = [await timed(batch, bulk_size) for batch in cases.values()]
+            sys.stdout.write(f"{bulk_size:>9} " + " ".join(f"{rate:>10.0f}" for rate in rates) + "\n")
+        finally:
+            await client.drop_database(os.environ["MONGODB_DATABASE"])
+            await client.close()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 12))

@@ -9,6 +9,7 @@ from pymongo import AsyncMongoClient, IndexModel
 from infra.settings import CommonSettings
 
 Indexes = dict[type[Document], list[IndexModel]]
+DUPLICATE_KEY = 11000
 
 
 async def connect(settings: CommonSettings, indexes: Indexes) -> AsyncMongoClient[Any]:
@@ -18,8 +19,8 @@ async def connect(settings: CommonSettings, indexes: Indexes) -> AsyncMongoClien
     )
     await init_beanie(database=client[settings.mongodb_database], document_models=list(indexes))
     for model, models_indexes in indexes.items():
-        for index in models_indexes:  # one per command: FerretDB 1.24 crashes re-creating several at once
-            await model.get_pymongo_collection().create_indexes([index])
+        if models_indexes:
+            await model.get_pymongo_collection().create_indexes(models_indexes)
     return client
 
 

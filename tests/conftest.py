@@ -3,14 +3,14 @@
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 
 from infra.settings import CommonSettings
 
@@ -97,3 +97,46 @@ def read(name: str) -> bytes:
 
 
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+class CommandLog(monitoring.CommandListener):
+    """Every command sent to the store while recording: to prove what a hot path touches."""
+
+    def __init__(self) -> None:
+        self.recording = False
+        self.commands: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.recording and event.command_name not in {"ping", "hello", "isMaster", "endSessions"}:
+            self.commands.append(dict(event.command))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None: ...
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None: ...
+
+    def filters(self) -> list[dict[str, Any]]:
+        """The filter of every read, update and delete, as (command name, filter) pairs."""
+        found: list[dict[str, Any]] = []
+        for command in self.commands:
+            name = next(iter(command))
+            if name in {"find", "count"}:
+                found.append({name: command.get("filter", command.get("query", {}))})
+            elif name == "findAndModify":
+                found.append({name: command["query"]})
+            elif name in {"update", "delete"}:
+                found += [{name: statement["q"]} for statement in command[f"{name}s"]]
+            elif name == "aggregate":
+                found.append({name: command["pipeline"]})
+        return found
+
+
+COMMANDS = CommandLog()
+monitoring.register(COMMANDS)  # applies to every client made after this; inert unless recording
+
+
+@pytest.fixture
+def store_commands() -> Iterator[CommandLog]:
+    COMMANDS.commands.clear()
+    COMMANDS.recording = True
+    yield COMMANDS
+    COMMANDS.recording = False

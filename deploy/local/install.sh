@@ -6,10 +6,10 @@
 #
 # - redis-server (+ redis-cli), and java/maven/docker-compose/chromium if missing, from Debian (root for apt-get)
 # - Apache Kafka jars from Maven Central -> $CACHE/kafka-<ver>/libs
-# - FerretDB (SQLite backend) wrapper binary -> $CACHE/ferretdb-<ver>/ferretdb
+# - mongo-java-server jars from Maven Central + the compiled launcher -> $CACHE/mongo-java-server-<ver>/
 #
 # The cache lives OUTSIDE the repo (a fresh clone reuses it). Each entry has a
-# .stamp with a hash of its inputs (pom.xml / go.mod+go.sum+main.go), so
+# .stamp with a hash of its inputs (pom.xml, LocalMongo.java), so
 # editing those files rebuilds the entry even when the version is unchanged.
 #
 # stack.sh sources this file for the shared settings and calls install_all.
@@ -18,13 +18,13 @@ set -euo pipefail
 LOCAL_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 KAFKA_VERSION=4.1.1       # keep in sync with kafka/pom.xml
-FERRETDB_VERSION=1.24.2   # keep in sync with ferretdb/go.mod
+MONGO_JAVA_SERVER_VERSION=1.47.0   # keep in sync with mongo/pom.xml
 
 CACHE="${JOB_IMPORTER_CACHE:-$HOME/.cache/job-importer}"
 KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 KAFKA_LIBS="$KAFKA_HOME/libs"
-FERRETDB_HOME="$CACHE/ferretdb-$FERRETDB_VERSION"
-FERRETDB_BIN="$FERRETDB_HOME/ferretdb"
+MONGO_HOME="$CACHE/mongo-java-server-$MONGO_JAVA_SERVER_VERSION"
+MONGO_CLASSPATH="$MONGO_HOME/classes:$MONGO_HOME/libs/*"
 
 log() { printf '[install] %s\n' "$*" >&2; }
 die() { printf '[install] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -43,7 +43,7 @@ install_os_packages() {
   local pkgs=()
   command -v redis-server >/dev/null || pkgs+=(redis-server)
   command -v redis-cli >/dev/null || pkgs+=(redis-tools)
-  command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
+  command -v javac >/dev/null || pkgs+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null || pkgs+=(maven)
   # A compose client only to validate compose.yaml (tests/unit/test_deploy.py); no engine needed.
   command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || pkgs+=(docker-compose)
@@ -55,43 +55,41 @@ install_os_packages() {
   fi
 }
 
+# Maven dependency:copy-dependencies of $1/pom.xml into $2/libs, swapped in atomically so an
+# interrupted run never leaves a half-filled libs/. Maven's own repository stays in ~/.m2.
+maven_libs() {
+  local pom_dir=$1 home=$2 tmp="$2/libs.tmp.$$"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  mvn -q -B -f "$pom_dir/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$tmp" >"$home/mvn.log" 2>&1 ||
+    { cat "$home/mvn.log" >&2; rm -rf "$tmp"; die "mvn dependency:copy-dependencies failed ($pom_dir)"; }
+  rm -rf "$home/libs" && mv "$tmp" "$home/libs"
+}
+
 install_kafka() {
   local want; want="$(inputs_hash "$LOCAL_DIR/kafka/pom.xml")"
   if [[ -f "$KAFKA_HOME/.stamp" && "$(cat "$KAFKA_HOME/.stamp")" == "$want" ]]; then return; fi
-
   local t=$SECONDS
   log "fetching Kafka $KAFKA_VERSION jars with Maven -> $KAFKA_LIBS"
-  local tmp="$KAFKA_HOME/libs.tmp.$$"
-  rm -rf "$tmp" && mkdir -p "$tmp"
-  # Maven's own repository stays in ~/.m2 (shared, also outside the repo).
-  # Output kept quiet unless Maven fails.
-  mvn -q -B -f "$LOCAL_DIR/kafka/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$tmp" >"$KAFKA_HOME/mvn.log" 2>&1 ||
-    { cat "$KAFKA_HOME/mvn.log" >&2; rm -rf "$tmp"; die "mvn dependency:copy-dependencies failed"; }
-  # Swap in atomically so an interrupted run never leaves a half-filled libs/.
-  rm -rf "$KAFKA_LIBS" && mv "$tmp" "$KAFKA_LIBS"
+  mkdir -p "$KAFKA_HOME"
+  maven_libs "$LOCAL_DIR/kafka" "$KAFKA_HOME"
   echo "$want" >"$KAFKA_HOME/.stamp"
   log "Kafka jars ready in $((SECONDS - t))s"
 }
 
-install_ferretdb() {
-  local src="$LOCAL_DIR/ferretdb"
-  local want; want="$(inputs_hash "$src/go.mod" "$src/go.sum" "$src/main.go")"
-  if [[ -x "$FERRETDB_BIN" && -f "$FERRETDB_HOME/.stamp" && "$(cat "$FERRETDB_HOME/.stamp")" == "$want" ]]; then return; fi
-
-  local go=go
-  command -v go >/dev/null || go=/usr/local/go/bin/go
-  command -v "$go" >/dev/null || die "Go is not installed (need Go >= 1.24 to build FerretDB)"
-
+install_mongo() {
+  local src="$LOCAL_DIR/mongo"
+  local want; want="$(inputs_hash "$src/pom.xml" "$src/LocalMongo.java")"
+  if [[ -f "$MONGO_HOME/.stamp" && "$(cat "$MONGO_HOME/.stamp")" == "$want" ]]; then return; fi
   local t=$SECONDS
-  log "building FerretDB $FERRETDB_VERSION (SQLite) -> $FERRETDB_BIN (takes ~1.5 min the first time)"
-  mkdir -p "$FERRETDB_HOME"
-  # Pure-Go SQLite (modernc.org/sqlite), so no cgo. GOMODCACHE/GOCACHE: Go's defaults, outside the repo.
-  (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod "$go" build -trimpath -ldflags='-s -w' \
-    -o "$FERRETDB_BIN.tmp" .) >&2 || die "go build of FerretDB failed"
-  mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
-  echo "$want" >"$FERRETDB_HOME/.stamp"
-  log "FerretDB built in $((SECONDS - t))s"
+  log "fetching mongo-java-server $MONGO_JAVA_SERVER_VERSION with Maven, compiling its launcher -> $MONGO_HOME"
+  mkdir -p "$MONGO_HOME"
+  maven_libs "$src" "$MONGO_HOME"
+  rm -rf "$MONGO_HOME/classes"
+  javac -nowarn -d "$MONGO_HOME/classes" -cp "$MONGO_HOME/libs/*" "$src/LocalMongo.java" ||
+    die "javac of LocalMongo.java failed"
+  echo "$want" >"$MONGO_HOME/.stamp"
+  log "mongo-java-server ready in $((SECONDS - t))s"
 }
 
 install_all() {
@@ -101,7 +99,7 @@ install_all() {
     flock 8
     install_os_packages
     install_kafka
-    install_ferretdb
+    install_mongo
   ) 8>"$CACHE/.install.lock"
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Local infrastructure without Docker: Kafka (KRaft, single node), FerretDB
-# (MongoDB wire protocol on SQLite) and Redis, as plain background processes.
+# Local infrastructure without Docker: Kafka (KRaft, single node), mongo-java-server
+# (MongoDB wire protocol, memory or H2 backend) and Redis, as plain background processes.
 #
 #   bash deploy/local/stack.sh up            # start what is not already answering, wait until ready
 #   bash deploy/local/stack.sh status        # what answers, what this script started (exit 1 if something is down)
@@ -15,6 +15,8 @@
 #   JOB_IMPORTER_CACHE       ~/.cache/job-importer    jars + binaries (see install.sh)
 #   STACK_TIMEOUT            90    seconds to wait for each service
 #   KAFKA_HEAP_OPTS          -Xms256m -Xmx1g
+#   LOCAL_MONGO_BACKEND      memory    memory (fast, gone at `down`) | h2 (kept in .stack/mongo/)
+#   LOCAL_MONGO_HEAP_OPTS    -Xms256m -Xmx6g    ~15 KB of heap per job document on the memory backend
 set -euo pipefail
 
 # Shared settings (versions, cache paths) and install_all.
@@ -40,7 +42,7 @@ hostport() {
 IFS=: read -r KAFKA_HOST KAFKA_PORT <<<"$(hostport "$KAFKA_BOOTSTRAP_SERVERS" 9092)"
 IFS=: read -r MONGO_HOST MONGO_PORT <<<"$(hostport "$MONGODB_URL" 27017)"
 IFS=: read -r REDIS_HOST REDIS_PORT <<<"$(hostport "$REDIS_URL" 6379)"
-SERVICES=(kafka ferretdb redis)
+SERVICES=(kafka mongo redis)
 
 say() { printf '[stack] %s\n' "$*"; }
 die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -58,15 +60,16 @@ probe_kafka() {
     timeout 20 "${KAFKA_TOOL[@]}" org.apache.kafka.tools.TopicCommand \
       --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" --list >/dev/null 2>&1
 }
-probe_ferretdb() {
-  # `ferretdb ping` = MongoDB driver ping command (works against any MongoDB too).
-  tcp_open "$MONGO_HOST" "$MONGO_PORT" && "$FERRETDB_BIN" ping -url "$MONGODB_URL" -timeout 3s >/dev/null 2>&1
+MONGO_TOOL=(java -Xmx64m -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "$MONGO_CLASSPATH" LocalMongo)
+probe_mongo() {
+  # A MongoDB driver ping (works against a real MongoDB too).
+  tcp_open "$MONGO_HOST" "$MONGO_PORT" && timeout 10 "${MONGO_TOOL[@]}" ping --url "$MONGODB_URL" >/dev/null 2>&1
 }
 probe_redis() {
   [[ "$(timeout 3 redis-cli -u "$REDIS_URL" ping 2>/dev/null)" == PONG ]]
 }
 svc_port_open() { local h p; read -r h p <<<"$(port_of "$1")"; tcp_open "$h" "$p"; }
-port_of() { case $1 in kafka) echo "$KAFKA_HOST $KAFKA_PORT" ;; ferretdb) echo "$MONGO_HOST $MONGO_PORT" ;; redis) echo "$REDIS_HOST $REDIS_PORT" ;; esac; }
+port_of() { case $1 in kafka) echo "$KAFKA_HOST $KAFKA_PORT" ;; mongo) echo "$MONGO_HOST $MONGO_PORT" ;; redis) echo "$REDIS_HOST $REDIS_PORT" ;; esac; }
 
 # --- pid bookkeeping -------------------------------------------------------
 pidfile() { echo "$STACK_DIR/$1/$1.pid"; }
@@ -76,7 +79,7 @@ our_pid() {
   local f pid marker; f="$(pidfile "$1")"
   [[ -f "$f" ]] || return 1
   pid="$(cat "$f")"
-  case $1 in kafka) marker=kafka.Kafka ;; ferretdb) marker=ferretdb ;; redis) marker=redis-server ;; esac
+  case $1 in kafka) marker=kafka.Kafka ;; mongo) marker=LocalMongo ;; redis) marker=redis-server ;; esac
   [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' </proc/"$pid"/cmdline | grep -q "$marker" && echo "$pid"
 }
 # Running and not a zombie (here PID 1 reaps orphans only every ~2 s, and kill -0 succeeds on zombies).
@@ -133,10 +136,13 @@ EOF
     -cp "$KAFKA_LIBS/*" kafka.Kafka "$cfg"
 }
 
-start_ferretdb() {
-  mkdir -p "$STACK_DIR/ferretdb/data"
-  spawn ferretdb "$FERRETDB_BIN" serve -listen-addr "$(bind_addr "$MONGO_HOST"):$MONGO_PORT" \
-    -state-dir "$STACK_DIR/ferretdb/data"
+start_mongo() {
+  local backend="${LOCAL_MONGO_BACKEND:-memory}"
+  mkdir -p "$STACK_DIR/mongo"
+  # shellcheck disable=SC2086  # LOCAL_MONGO_HEAP_OPTS is a list of JVM flags
+  spawn mongo java ${LOCAL_MONGO_HEAP_OPTS:--Xms256m -Xmx6g} -XX:+UseG1GC \
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$MONGO_CLASSPATH" LocalMongo serve \
+    --host "$(bind_addr "$MONGO_HOST")" --port "$MONGO_PORT" --backend "$backend" --file "$STACK_DIR/mongo/data.mv.db"
 }
 
 start_redis() {
@@ -173,7 +179,7 @@ cmd_up() {
 
   # All were started in parallel above; poll them round-robin until each really answers.
   local pending=() still deadline=$((SECONDS + TIMEOUT))
-  for svc in redis ferretdb kafka; do [[ -n "${t_start[$svc]:-}" ]] && pending+=("$svc"); done # cheap probes first
+  for svc in redis mongo kafka; do [[ -n "${t_start[$svc]:-}" ]] && pending+=("$svc"); done # cheap probes first
   while ((${#pending[@]})); do
     still=()
     for svc in "${pending[@]}"; do

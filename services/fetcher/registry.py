@@ -105,6 +105,14 @@ async def due(now: datetime) -> list[FeedDocument]:
     return [FeedDocument.model_validate(document) async for document in cursor]
 
 
+async def claim(feed: FeedDocument, until: datetime) -> bool:
+    """Move a due check to `until` unless another replica moved it first: one claim wins."""
+    claimed = await _feeds().find_one_and_update(
+        {"_id": feed.id, "next_check_at": feed.next_check_at}, {"$set": {"next_check_at": until}}, {"_id": 1}
+    )
+    return claimed is not None
+
+
 async def schedule_next(feed: Feed, at: datetime) -> None:
     await _feeds().update_one({"_id": feed.id}, {"$set": {"next_check_at": at}})
 

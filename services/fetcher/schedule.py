@@ -1,4 +1,4 @@
-"""Which feeds are due: each due check is claimed in Redis by exactly one scheduler replica.
+"""Which feeds are due: each due check is claimed by exactly one scheduler replica.
 
 Feeds of one host take turns: a host starts at most one scheduled check per `spacing_seconds`,
 and the due feeds that must wait are moved to their turns, one spacing apart, instead of firing
@@ -22,7 +22,8 @@ async def claim_due(
     claimed = []
     waiting: Counter[str] = Counter()
     for feed in sorted(await registry.due(now), key=_most_overdue_first):
-        if not await _claim(redis, feed):
+        # Until the fetch records its own next check, or if it never does (a crash).
+        if not await registry.claim(feed, now + timedelta(minutes=feed.interval_minutes)):
             continue
         host = host_of(feed.url)
         wait = await take_turn(redis, f"fetcher:turn:{host}", spacing_seconds, now)
@@ -31,16 +32,8 @@ async def claim_due(
             waiting[host] += 1
             await registry.schedule_next(feed, now + timedelta(seconds=later))
         else:
-            # Until the fetch records its own next check, or if it never does (a crash).
-            await registry.schedule_next(feed, now + timedelta(minutes=feed.interval_minutes))
             claimed.append(feed)
     return claimed
-
-
-async def _claim(redis: Redis, feed: registry.FeedDocument) -> bool:
-    # The store's conditional update is not atomic on FerretDB; Redis SET NX is, everywhere.
-    slot = feed.next_check_at.timestamp() if feed.next_check_at else 0
-    return bool(await redis.set(f"fetcher:due:{feed.id}:{slot}", 1, nx=True, ex=feed.interval_minutes * 60))
 
 
 def _most_overdue_first(feed: registry.FeedDocument) -> float:

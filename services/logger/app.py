@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
@@ -15,7 +16,7 @@ from infra.lifecycle import Resources
 from schemas import topics
 from schemas.events import ImportLog, JobStatus, run_event_adapter
 from services.logger.config import Settings
-from services.logger.handlers import expire_stale_runs, record_events
+from services.logger.handlers import expire_stale_runs, record_events, trim_statuses
 from services.logger.store import INDEXES
 from services.logger.tally import RunEvent
 
@@ -51,6 +52,7 @@ def build(settings: Settings) -> FastStream:
             log.error("undecodable events sent to the dead-letter topic", extra={"count": len(poison)})
 
     async def sweep() -> None:
+        trimmed_at = 0.0
         while True:
             await asyncio.sleep(settings.logger_sweep_interval_seconds)
             try:
@@ -58,6 +60,10 @@ def build(settings: Settings) -> FastStream:
                     settings.logger_run_timeout_seconds, settings.logger_failures_kept
                 )
                 await _publish(broker, logs_topic, ended)
+                if time.monotonic() - trimmed_at >= settings.logger_trim_interval_seconds:
+                    trimmed = await trim_statuses(settings.logger_status_retention_days)
+                    trimmed_at = time.monotonic()
+                    log.info("old job statuses trimmed", extra={"count": trimmed})
             except Exception:
                 log.exception("sweep failed; retrying at the next interval")
 

@@ -1,8 +1,9 @@
 """Record what was heard of runs and jobs, then say where each touched run stands."""
 
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from schemas.events import ImportLog, JobStatus, RunStatus
+from schemas.events import ImportLog, JobStatus, Outcome, RunStatus
 from services.logger import store
 from services.logger.tally import RunEvent, expire, facts_of, settle
 
@@ -14,28 +15,71 @@ async def record_events(
     now = datetime.now(UTC)
     for event in run_events:
         await store.record_facts(event.run_id, facts_of(event), now)
-    await store.record_statuses(statuses, bulk_size)
-    touched = dict.fromkeys([e.run_id for e in run_events] + [s.run_id for s in statuses])
-    return [await refresh(run_id, failures_kept) for run_id in touched]
+    by_run: dict[str, list[JobStatus]] = defaultdict(list)
+    for status in statuses:
+        by_run[status.run_id].append(status)
+    touched = dict.fromkeys([e.run_id for e in run_events] + list(by_run))
+    logs = []
+    for run_id in touched:
+        if run_id in by_run:
+            log = await count_statuses(run_id, by_run[run_id], failures_kept, bulk_size, now)
+        else:
+            log = await store.load(run_id)
+        logs.append(await conclude(log, failures_kept, now))
+    return logs
 
 
-async def refresh(run_id: str, failures_kept: int) -> ImportLog:
-    log = await store.load(run_id)
-    counts = await store.counts(run_id)
-    failures = await store.failures(run_id, failures_kept)
-    settled = settle(log, counts, failures, datetime.now(UTC))
-    await store.save(settled)
+async def count_statuses(
+    run_id: str, statuses: list[JobStatus], failures_kept: int, bulk_size: int, now: datetime
+) -> ImportLog:
+    await store.begin_counting(run_id)
+    counted = await store.insert_statuses(statuses, now, bulk_size)
+    log, recount_due = await store.count(run_id, counted, failures_kept, now)
+    return await recount(log, failures_kept) if recount_due else log
+
+
+async def recount(log: ImportLog, failures_kept: int) -> ImportLog:
+    """After a crash between storing statuses and counting them: counts from the statuses."""
+    exact = await store.recount(log.run_id, failures_kept)
+    if exact is None:  # another write came first; the next batch or sweep recounts
+        return log
+    counts, failures = exact
+    return log.model_copy(update={o.value: counts.get(o, 0) for o in Outcome} | {"failures": failures})
+
+
+async def conclude(log: ImportLog, failures_kept: int, now: datetime) -> ImportLog:
+    """Settle the run and keep open_runs to the runs still in progress."""
+    settled = settle(log, _counts(log), log.failures, now)
+    if settled.status is not RunStatus.RUNNING:
+        if (settled.status, settled.finished_at) != (log.status, log.finished_at):
+            await store.save_ending(settled)
+        await store.mark_over(log.run_id)
+    else:
+        await store.mark_open([log.run_id], now)
     return settled
 
 
 async def expire_stale_runs(timeout_seconds: int, failures_kept: int) -> list[ImportLog]:
     """End the runs that have heard nothing for too long; every run reaches a final state."""
-    before = datetime.now(UTC) - timedelta(seconds=timeout_seconds)
+    now = datetime.now(UTC)
     ended = []
-    for run_id in await store.stale_runs(before):
-        log = await refresh(run_id, failures_kept)
+    for run_id in await store.silent_runs(now - timedelta(seconds=timeout_seconds)):
+        log = await store.load(run_id)
+        if await store.counting(run_id):
+            log = await recount(log, failures_kept)
+        log = await conclude(log, failures_kept, now)
         if log.status is RunStatus.RUNNING:
-            log = expire(log, datetime.now(UTC), timeout_seconds)
-            await store.save(log)
+            log = expire(log, now, timeout_seconds)
+            await store.save_ending(log)
+            await store.mark_over(run_id)
         ended.append(log)
     return ended
+
+
+async def trim_statuses(retention_days: int) -> int:
+    """Forget per-job statuses older than the retention; their runs' counts stay."""
+    return await store.trim_statuses(datetime.now(UTC) - timedelta(days=retention_days))
+
+
+def _counts(log: ImportLog) -> dict[Outcome, int]:
+    return {outcome: getattr(log, outcome.value) for outcome in Outcome}

@@ -1,15 +1,22 @@
-"""import_logs (one document per run) and job_statuses (one per run and job, counted once).
+"""import_logs (one per run), job_statuses (one per run and job) and open_runs (runs not yet over).
 
-Natural keys are the `_id`s (run_id; run_id and job_key): FerretDB looks those up without a scan.
+Every hot-path operation is by `_id`, an insert or an atomic single-document update, so its cost
+does not grow with history. A status is counted when its insert succeeds (a duplicate key means
+"already counted"), by `$inc` on the run's ImportLog. `counting` on the ImportLog is raised before
+the inserts and lowered with the `$inc`: left raised, it says an attempt died in between, and the
+run's counts are then recomputed from its statuses (the one query here that scans on the local
+store; it runs only after a crash).
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from beanie import Document
-from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, IndexModel, InsertOne, ReturnDocument
+from pymongo.errors import BulkWriteError
 
-from infra.mongo import chunks
+from infra.mongo import DUPLICATE_KEY, chunks
 from schemas.events import Failure, ImportLog, JobStatus, Outcome, RunStatus
 
 
@@ -22,18 +29,30 @@ class ImportLogDocument(ImportLog, Document):
 
 class JobStatusDocument(JobStatus, Document):
     id: str | None = None  # type: ignore[assignment]  # "<run_id> <job_key>"
+    recorded_at: datetime
 
     class Settings:
         name = "job_statuses"
 
 
+class OpenRunDocument(Document):
+    id: str | None = None  # type: ignore[assignment]  # the run_id
+    heard_at: datetime
+
+    class Settings:
+        name = "open_runs"
+
+
 INDEXES = {
-    ImportLogDocument: [
-        IndexModel([("run_id", ASCENDING)], unique=True, name="run_id_unique"),
-        IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)], name="unfinished"),
+    ImportLogDocument: [IndexModel([("run_id", ASCENDING)], unique=True, name="run_id_unique")],
+    JobStatusDocument: [
+        IndexModel([("run_id", ASCENDING), ("outcome", ASCENDING)], name="by_outcome"),
+        IndexModel([("recorded_at", ASCENDING)], name="by_age"),
     ],
-    JobStatusDocument: [IndexModel([("run_id", ASCENDING), ("outcome", ASCENDING)], name="by_outcome")],
+    OpenRunDocument: [IndexModel([("heard_at", ASCENDING)], name="by_silence")],
 }
+COUNTERS = {outcome: outcome.value for outcome in Outcome}
+BOOKKEEPING = {"_id": 0, "counting": 0, "version": 0}
 
 
 def _logs() -> Any:
@@ -44,59 +63,121 @@ def _statuses() -> Any:
     return JobStatusDocument.get_pymongo_collection()
 
 
+def _open_runs() -> Any:
+    return OpenRunDocument.get_pymongo_collection()
+
+
 async def record_facts(run_id: str, facts: dict[str, Any], now: datetime) -> None:
     await _logs().update_one(
-        {"_id": run_id},
-        {
-            "$set": facts | {"updated_at": now},
-            "$setOnInsert": {"run_id": run_id, "status": RunStatus.RUNNING.value},
-        },
-        upsert=True,
+        {"_id": run_id}, {"$set": facts | {"updated_at": now}, **_on_insert(run_id)}, upsert=True
     )
 
 
-async def record_statuses(statuses: list[JobStatus], bulk_size: int) -> None:
-    """Keep the first status heard per (run, job): a redelivered one changes nothing."""
-    operations = [
-        UpdateOne(
-            {"_id": f"{status.run_id} {status.job_key}"},
-            {"$setOnInsert": status.model_dump()},
-            upsert=True,
-        )
+async def begin_counting(run_id: str) -> None:
+    await _logs().update_one({"_id": run_id}, {"$inc": {"counting": 1}, **_on_insert(run_id)}, upsert=True)
+
+
+async def insert_statuses(statuses: list[JobStatus], now: datetime, bulk_size: int) -> list[JobStatus]:
+    """Store the statuses not stored yet and return those: the ones to count."""
+    inserts = [
+        InsertOne({"_id": f"{status.run_id} {status.job_key}"} | status.model_dump() | {"recorded_at": now})
         for status in statuses
     ]
-    for _, chunk in chunks(operations, bulk_size):
-        await _statuses().bulk_write(chunk, ordered=False)
+    duplicates: set[int] = set()
+    for offset, chunk in chunks(inserts, bulk_size):
+        try:
+            await _statuses().bulk_write(chunk, ordered=False)
+        except BulkWriteError as error:
+            other = [e for e in error.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
+            if other:
+                raise
+            duplicates |= {offset + e["index"] for e in error.details["writeErrors"]}
+    return [status for index, status in enumerate(statuses) if index not in duplicates]
 
 
-async def counts(run_id: str) -> dict[Outcome, int]:
-    pipeline = [{"$match": {"run_id": run_id}}, {"$group": {"_id": "$outcome", "n": {"$sum": 1}}}]
-    cursor = await _statuses().aggregate(pipeline)
-    return {Outcome(row["_id"]): row["n"] async for row in cursor}
+async def count(
+    run_id: str, counted: list[JobStatus], failures_kept: int, now: datetime
+) -> tuple[ImportLog, bool]:
+    """Add the newly stored statuses to the run's counts; also say whether a recount is due."""
+    increments = {field: 0 for field in COUNTERS.values()} | {"counting": -1, "version": 1}
+    for status in counted:
+        increments[COUNTERS[status.outcome]] += 1
+    increments["total_imported"] = increments["new"] + increments["updated"]
+    failures = [_failure(status) for status in counted if status.outcome is Outcome.FAILED]
+    document = await _logs().find_one_and_update(
+        {"_id": run_id},
+        {
+            "$inc": increments,
+            "$set": {"updated_at": now},
+            "$push": {"failures": {"$each": failures, "$slice": failures_kept}},
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    return ImportLog.model_validate(document), document.get("counting", 0) > 0
 
 
-async def failures(run_id: str, limit: int) -> list[Failure]:
-    query = {"run_id": run_id, "outcome": Outcome.FAILED.value}
-    cursor = _statuses().find(query).sort("job_key", ASCENDING).limit(limit)
-    return [
-        Failure(
-            job_key=doc["job_key"],
-            reason_code=doc.get("reason_code") or "unknown",
-            message=doc.get("message"),
-        )
-        async for doc in cursor
-    ]
+async def recount(run_id: str, failures_kept: int) -> tuple[dict[Outcome, int], list[Failure]] | None:
+    """Exact counts and failures from the run's statuses, written unless another write came first."""
+    before = await _logs().find_one({"_id": run_id}, {"version": 1, "counting": 1})
+    if before is None:
+        return None
+    cursor = await _statuses().aggregate(
+        [{"$match": {"run_id": run_id}}, {"$group": {"_id": "$outcome", "n": {"$sum": 1}}}]
+    )
+    counts = {Outcome(row["_id"]): row["n"] async for row in cursor}
+    failed = _statuses().find({"run_id": run_id, "outcome": Outcome.FAILED.value}).limit(failures_kept)
+    failures = [_failure(JobStatus.model_validate(doc)) async for doc in failed]
+    exact = {COUNTERS[outcome]: counts.get(outcome, 0) for outcome in Outcome}
+    exact["total_imported"] = exact["new"] + exact["updated"]
+    written = await _logs().update_one(
+        {"_id": run_id, "version": before.get("version")},
+        {"$set": exact | {"failures": failures, "counting": 0}, "$inc": {"version": 1}},
+    )
+    return (counts, [Failure.model_validate(f) for f in failures]) if written.modified_count else None
 
 
 async def load(run_id: str) -> ImportLog:
-    document = await _logs().find_one({"_id": run_id}, {"_id": 0})
+    document = await _logs().find_one({"_id": run_id}, BOOKKEEPING)
     return ImportLog.model_validate(document or {"run_id": run_id})
 
 
-async def save(log: ImportLog) -> None:
-    await _logs().update_one({"_id": log.run_id}, {"$set": log.model_dump()}, upsert=True)
+async def counting(run_id: str) -> bool:
+    document = await _logs().find_one({"_id": run_id}, {"counting": 1})
+    return bool(document and document.get("counting", 0) > 0)
 
 
-async def stale_runs(before: datetime) -> list[str]:
-    query = {"status": RunStatus.RUNNING.value, "updated_at": {"$lt": before}}
-    return [doc["run_id"] async for doc in _logs().find(query, {"run_id": 1})]
+async def save_ending(log: ImportLog) -> None:
+    """Write what settling decided: status, end time, duration and error; never the counts."""
+    fields = log.model_dump(include={"status", "finished_at", "duration_ms", "error", "total_imported"})
+    await _logs().update_one({"_id": log.run_id}, {"$set": fields})
+
+
+async def mark_open(run_ids: Iterable[str], now: datetime) -> None:
+    for run_id in run_ids:
+        await _open_runs().update_one({"_id": run_id}, {"$set": {"heard_at": now}}, upsert=True)
+
+
+async def mark_over(run_id: str) -> None:
+    await _open_runs().delete_one({"_id": run_id})
+
+
+async def silent_runs(before: datetime) -> list[str]:
+    """Open runs heard of last at or before `before`; open_runs holds only runs in progress."""
+    return [doc["_id"] async for doc in _open_runs().find({"heard_at": {"$lte": before}}, {"_id": 1})]
+
+
+async def trim_statuses(before: datetime) -> int:
+    result = await _statuses().delete_many({"recorded_at": {"$lt": before}})
+    return int(result.deleted_count)
+
+
+def _on_insert(run_id: str) -> dict[str, Any]:
+    return {"$setOnInsert": {"run_id": run_id, "status": RunStatus.RUNNING.value}}
+
+
+def _failure(status: JobStatus) -> dict[str, Any]:
+    return {
+        "job_key": status.job_key,
+        "reason_code": status.reason_code or "unknown",
+        "message": status.message,
+    }

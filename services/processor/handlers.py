@@ -35,7 +35,7 @@ class Plan:
 
 
 async def import_jobs(
-    batch: list[JobFetched], attempts: int = 5, bulk_size: int = 20, slot: store.WriteSlot = no_limit
+    batch: list[JobFetched], attempts: int = 5, bulk_size: int = 1000, slot: store.WriteSlot = no_limit
 ) -> list[JobStatus]:
     """Upsert every job of the batch and return one status per message, in batch order."""
     statuses: dict[int, JobStatus] = {}

@@ -1,6 +1,6 @@
-"""The jobs collection: one document per job, written with unordered bulk upserts.
+"""The jobs collection: one document per job, written with unordered bulk writes.
 
-`_id` is the job_key: lookups by `_id` are fast on FerretDB too, which scans for other fields.
+`_id` is the job_key: every read and write of the hot path is by `_id`.
 """
 
 from collections.abc import Callable
@@ -11,15 +11,17 @@ from typing import Any
 
 from beanie import Document
 from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, InvalidOperation
 
-from infra.mongo import chunks
+from infra.mongo import DUPLICATE_KEY, chunks
 from schemas.job import Job
 from services.processor.classify import Stored
 
-DUPLICATE_KEY = 11000
 # Errors no retry can cure (bad value, document too large or invalid); others may be transient.
 PERMANENT = frozenset({2, 9, 121, 10334, 17280})
+# What PyMongo raises on a reply it cannot read (e.g. FerretDB's bulk errors without nModified);
+# retried like a transient error: re-classifying the jobs shows which writes landed.
+MALFORMED_REPLY = (KeyError, TypeError, ValueError, InvalidOperation)
 
 
 class JobDocument(Job, Document):
@@ -55,8 +57,8 @@ def insert(job: Job, content_hash: str, run_id: str) -> InsertOne[Any]:
         "first_seen_at": now,
         "changed_at": now,
     }
-    # A plain insert, not an upsert: several times faster on FerretDB, and a duplicate-key error
-    # tells just as well that another replica inserted the job first.
+    # A plain insert, not an upsert: a duplicate-key error tells that another replica inserted
+    # the job first.
     return InsertOne({"_id": job.job_key} | document)
 
 
@@ -83,6 +85,9 @@ async def write(operations: list[Write], bulk_size: int, slot: WriteSlot) -> "Wr
                 await JobDocument.get_pymongo_collection().bulk_write(chunk, ordered=False)
         except BulkWriteError as error:
             errors |= {offset + entry["index"]: entry for entry in error.details.get("writeErrors", [])}
+        except MALFORMED_REPLY as error:  # the driver choked on the reply: the writes are in doubt
+            message = f"malformed reply from the store ({type(error).__name__}: {error})"
+            errors |= {offset + index: {"errmsg": message} for index in range(len(chunk))}
     return WriteResult(errors)
 
 

@@ -55,6 +55,13 @@ class Stream:
             e["data"] for e in self.events if e["type"] == "job_status" and e["data"]["run_id"] in run_ids
         ]
 
+    async def all_statuses(self, run_ids: set[str], count: int, timeout: float = 30) -> list[dict[str, Any]]:
+        """Statuses and logs come from two topics: a run's last status may follow its final log."""
+        async with asyncio.timeout(timeout), self.changed:
+            while len(self.statuses(run_ids)) < count:
+                await self.changed.wait()
+        return self.statuses(run_ids)
+
 
 @pytest.fixture
 async def stream(services: Services) -> AsyncIterator[Stream]:
@@ -90,7 +97,8 @@ async def test_two_feeds_sharing_jobs_import_with_exact_counts_then_all_unchange
     assert first["wwr-remote"]["new"] + first["wwr-back-end"]["new"] == len(set(remote) | set(back_end))
     assert first["wwr-remote"]["unchanged"] + first["wwr-back-end"]["unchanged"] == len(shared)
     run_ids = {log["run_id"] for log in first.values()}
-    assert len(stream.statuses(run_ids)) == len(remote) + len(back_end)
+    statuses = await stream.all_statuses(run_ids, len(remote) + len(back_end))
+    assert len({(s["run_id"], s["job_key"]) for s in statuses}) == len(remote) + len(back_end)
 
     second = await stream.final_logs(await trigger(services), runs=2)
 

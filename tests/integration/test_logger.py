@@ -1,6 +1,7 @@
 """The logger's counting and run endings against the real store, events in any order."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -8,7 +9,8 @@ import pytest
 from infra import mongo
 from infra.settings import CommonSettings
 from schemas.events import JobStatus, Outcome, RunFetched, RunStarted, RunStatus, Trigger
-from services.logger.handlers import expire_stale_runs, record_events
+from services.logger import store
+from services.logger.handlers import expire_stale_runs, record_events, trim_statuses
 from services.logger.store import INDEXES
 
 RUN = {
@@ -71,3 +73,61 @@ async def test_a_silent_run_ends_partial_and_one_that_never_fetched_ends_failed(
     )
     assert ended["run-2"].status is RunStatus.FAILED
     assert await logger_store.import_logs.count_documents({"status": "running"}) == 0
+
+
+async def test_counting_reads_and_writes_the_store_only_by_key(
+    logger_store: Any, store_commands: Any
+) -> None:
+    await record(RunStarted(**RUN), RunFetched(**RUN, expected_statuses=3, total_fetched=3), status("a"))
+    await record(status("a"), status("b", Outcome.FAILED, "invalid"), status("c"))
+
+    assert store_commands.filters(), "no store command was seen"
+    assert all(set(query) <= {"_id"} for entry in store_commands.filters() for query in entry.values())
+
+
+async def test_statuses_stored_by_an_attempt_that_died_before_counting_are_recounted(
+    logger_store: Any,
+) -> None:
+    now = datetime.now(UTC)
+    await record(RunStarted(**RUN), RunFetched(**RUN, expected_statuses=3, total_fetched=3))
+    # The attempt stores two statuses and dies before its count; Kafka redelivers the batch.
+    await store.begin_counting("run-1")
+    await store.insert_statuses([status("a"), status("b", Outcome.FAILED, "invalid")], now, bulk_size=20)
+
+    log = await record(status("a"), status("b", Outcome.FAILED, "invalid"), status("c", Outcome.UNCHANGED))
+
+    assert (log.status, log.new, log.failed, log.unchanged) == (RunStatus.COMPLETED, 1, 1, 1)
+    assert [f.job_key for f in log.failures] == ["b"]
+    stored = await logger_store.import_logs.find_one({"_id": "run-1"})
+    assert (stored["new"], stored["failed"], stored["unchanged"], stored["counting"]) == (1, 1, 1, 0)
+
+
+async def test_a_silent_run_with_an_uncounted_attempt_is_recounted_before_it_ends(logger_store: Any) -> None:
+    await record(RunStarted(**RUN), RunFetched(**RUN, expected_statuses=2, total_fetched=2), status("a"))
+    await store.begin_counting("run-1")
+    await store.insert_statuses([status("b")], datetime.now(UTC), bulk_size=20)
+
+    [ended] = await expire_stale_runs(timeout_seconds=0, failures_kept=2)
+
+    assert (ended.status, ended.new, ended.error) == (RunStatus.COMPLETED, 2, None)
+
+
+async def test_only_runs_in_progress_are_kept_open(logger_store: Any) -> None:
+    await record(RunStarted(**RUN), RunFetched(**RUN, expected_statuses=1, total_fetched=1), status("a"))
+    await record_events([RunStarted(**RUN | {"run_id": "run-2"})], [], failures_kept=2, bulk_size=20)
+
+    assert [doc["_id"] async for doc in logger_store.open_runs.find({})] == ["run-2"]
+
+
+async def test_statuses_older_than_the_retention_are_trimmed_and_counts_stay(logger_store: Any) -> None:
+    await record(RunStarted(**RUN), RunFetched(**RUN, expected_statuses=2, total_fetched=2), status("a"))
+    await logger_store.job_statuses.update_one(
+        {"_id": "run-1 a"}, {"$set": {"recorded_at": datetime.now(UTC) - timedelta(days=31)}}
+    )
+    await record(status("b"))
+
+    assert await trim_statuses(retention_days=30) == 1
+
+    assert [doc["job_key"] async for doc in logger_store.job_statuses.find({})] == ["b"]
+    stored = await logger_store.import_logs.find_one({"_id": "run-1"})
+    assert (stored["status"], stored["new"]) == ("completed", 2)

@@ -130,3 +130,56 @@ async def test_a_write_the_store_refuses_for_good_fails_with_its_reason(
     statuses = await import_jobs(fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-1"))
     assert outcomes(statuses) == {Outcome.FAILED: 12}
     assert {(s.reason_code, s.message) for s in statuses} == {("write_failed", "store said no")}
+
+
+class GarbledReplies:
+    """The real collection, whose bulk-error replies the driver cannot read the first `failures` times."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures, self.real = failures, store.JobDocument.get_pymongo_collection
+
+    def collection(self) -> Any:
+        real, outer = self.real(), self
+
+        class Garbled:
+            async def bulk_write(self, operations: list[Any], ordered: bool) -> Any:
+                if outer.failures:
+                    outer.failures -= 1
+                    raise KeyError("nModified")  # as PyMongo does on some FerretDB bulk errors
+                return await real.bulk_write(operations, ordered=ordered)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(real, name)
+
+        return Garbled()
+
+
+async def test_a_reply_the_driver_cannot_read_is_retried_and_the_jobs_keep_their_outcome(
+    jobs_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store.JobDocument, "get_pymongo_collection", GarbledReplies(failures=1).collection)
+    statuses = await import_jobs(fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-1"))
+    assert outcomes(statuses) == {Outcome.NEW: 12}
+    assert await jobs_store.count_documents({}) == 12
+
+
+async def test_replies_the_driver_never_can_read_fail_the_jobs_saying_why(
+    jobs_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store.JobDocument, "get_pymongo_collection", GarbledReplies(failures=99).collection)
+    monkeypatch.setattr("services.processor.handlers._backoff", lambda attempt: 0.0)
+    statuses = await import_jobs(fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-1")[:2])
+    assert outcomes(statuses) == {Outcome.FAILED: 2}
+    assert {s.message for s in statuses} == {"malformed reply from the store (KeyError: 'nModified')"}
+
+
+async def test_processing_reads_and_writes_the_store_only_by_key(
+    jobs_store: Any, store_commands: Any
+) -> None:
+    await import_jobs(fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-1"))
+    changed = fetched("techcorridor_positions_2017.atom", "techcorridor.io", "run-2")
+    changed[0] = changed[0].model_copy(update={"job": changed[0].job.model_copy(update={"title": "New"})})
+    await import_jobs(changed)
+
+    assert len(store_commands.filters()) >= 3, "no store command was seen"
+    assert all(set(query) <= {"_id"} for entry in store_commands.filters() for query in entry.values())
