@@ -40,10 +40,14 @@ INTERVAL_AFTER = re.compile(
 )
 INTERVAL_BEFORE = re.compile(rf"\b{UNIT}\s*(?:salary|rate|wage|pay)?\s*(?:range)?[\s:]*$", re.IGNORECASE)
 MULTIPLIERS = {"k": 1e3, "m": 1e6}
+# A labelled line can run on for a paragraph ("Salary: $X - $Y per year. Flexible hours, ...");
+# its pay is near the start (at 226 of 241 characters in the football feed), and reading amounts
+# further in costs more than the rest of the item.
+AMOUNTS_WITHIN_CHARS = 500
 
 
 def salary_from_text(raw: str) -> Salary:
-    amounts = list(AMOUNT.finditer(raw))
+    amounts = list(AMOUNT.finditer(raw, 0, AMOUNTS_WITHIN_CHARS))
     used = next((_range_from(raw, amounts, amount) for amount in amounts if _marked(amount)), [])
     # Bare numbers count only when none is marked and they read as pay: a range or a rate
     # ("80000 - 100000", "50000 per year"), never "401k retirement plan" or "2026-06-09".
