@@ -1,6 +1,7 @@
 """Redis-held limits shared by every replica: token buckets, host pauses, turns and leases."""
 
 import asyncio
+import contextlib
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -8,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -49,6 +51,11 @@ return 0
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
 
@@ -112,16 +119,42 @@ async def take_turn(redis: Redis, key: str, spacing_seconds: float, now: datetim
 
 
 class LeaseHeld(Exception):
-    pass
+    def __init__(self, key: str, holder: str) -> None:
+        super().__init__(f"{key} is held by {holder}")
+        self.key, self.holder = key, holder
 
 
 @asynccontextmanager
-async def lease(redis: Redis, key: str, seconds: int) -> AsyncIterator[None]:
-    """Hold `key` exclusively across replicas; expires by itself if the holder dies."""
-    token = secrets.token_hex(8)
-    if not await redis.set(key, token, nx=True, ex=seconds):
-        raise LeaseHeld(key)
+async def lease(redis: Redis, key: str, seconds: float, holder: str = "unknown") -> AsyncIterator[None]:
+    """Hold `key` exclusively across replicas while the body runs.
+
+    The lease lives `seconds` and a heartbeat renews it every third of that, so a holder that
+    dies frees it within `seconds`, however long a live holder works.
+    """
+    value = f"{holder} {secrets.token_hex(8)}"
+    ttl_ms = max(1, round(seconds * 1000))
+    if not await redis.set(key, value, nx=True, px=ttl_ms):
+        held = await redis.get(key)
+        raise LeaseHeld(key, _holder_of(held) if held else "a holder that just let go")
+    heartbeat = asyncio.create_task(_renew(redis, key, value, ttl_ms))
     try:
         yield
     finally:
-        await redis.eval(_RELEASE, 1, key, token)
+        heartbeat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await heartbeat
+        await redis.eval(_RELEASE, 1, key, value)
+
+
+def _holder_of(value: bytes | str) -> str:
+    text = value.decode() if isinstance(value, bytes) else value
+    return text.rsplit(" ", 1)[0]
+
+
+async def _renew(redis: Redis, key: str, value: str, ttl_ms: int) -> None:
+    while True:
+        await asyncio.sleep(ttl_ms / 3000)
+        try:
+            await redis.eval(_RENEW, 1, key, value, ttl_ms)
+        except RedisError:  # Redis away for a moment: the next beat tries again, within the TTL
+            continue

@@ -1,3 +1,5 @@
+import os
+import socket
 from pathlib import Path
 
 from infra.settings import CommonSettings
@@ -17,6 +19,9 @@ class Settings(CommonSettings):
     fetch_host_burst: int = 5
     fetch_host_requests_per_minute: float = 30.0
     fetch_user_agent: str = "JobImporter/0.1 (+https://github.com/job-importer)"
-    fetch_lease_seconds: int = 600
+    # A feed's lease outlives its holder by at most this long; a heartbeat renews it meanwhile.
+    fetch_lease_seconds: float = 30.0
+    # Who holds a lease, as "already being imported by ..." names it: host and process.
+    fetcher_instance: str = f"{socket.gethostname()}:{os.getpid()}"
     scheduler_enabled: bool = True
     scheduler_tick_seconds: float = 30.0

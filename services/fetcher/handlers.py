@@ -70,10 +70,12 @@ class Fetcher:
         run = new_run(request, feed.id, redact_url(feed.url))
         await self._announce(run)
         try:
-            async with lease(self.redis, f"fetcher:lease:{feed.id}", self.settings.fetch_lease_seconds):
+            key, holder = f"fetcher:lease:{feed.id}", self.settings.fetcher_instance
+            async with lease(self.redis, key, self.settings.fetch_lease_seconds, holder):
                 await self._run(feed, run)
-        except LeaseHeld:  # another run is importing this feed right now: nothing to record
-            await self._announce(RunFailed(**_run_fields(run), error="feed is already being imported"))
+        except LeaseHeld as held:  # another run is importing this feed right now: nothing to record
+            error = f"feed is already being imported by {held.holder}"
+            await self._announce(RunFailed(**_run_fields(run), error=error))
         except Throttled as error:
             await self._fail(feed, run, f"host paused for {error.seconds:.0f} s", None, error.seconds)
         except FetchError as error:

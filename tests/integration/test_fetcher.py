@@ -206,11 +206,11 @@ async def test_a_redirect_is_followed(fetcher: Any, server: str) -> None:
 
 async def test_a_feed_already_being_imported_is_not_imported_twice(fetcher: Any, server: str) -> None:
     importer, events = fetcher
-    async with lease(importer.redis, "fetcher:lease:f", 30):
+    async with lease(importer.redis, "fetcher:lease:f", 30, holder="fetcher-7f3a:4242"):
         await run(importer, f"{server}/feed")
 
     [failed] = events.of(RunFailed)
-    assert "already being imported" in failed.error
+    assert failed.error == "feed is already being imported by fetcher-7f3a:4242"
 
 
 async def test_a_permanent_redirect_moves_the_feed(fetcher: Any, server: str) -> None:

@@ -110,3 +110,14 @@ async def test_a_lease_expires_when_its_holder_dies(redis: Redis) -> None:
     await asyncio.sleep(0.2)
     async with lease(redis, key, seconds=30):
         assert await redis.get(key) != b"crashed-holder"
+
+
+async def test_a_lease_outlives_its_ttl_while_its_holder_works_and_names_the_holder(redis: Redis) -> None:
+    key = f"test:lease:{uuid.uuid4().hex}"
+    async with lease(redis, key, seconds=0.3, holder="fetcher-a:12"):
+        await asyncio.sleep(1.0)  # three lease lifetimes: only the heartbeat keeps it
+        with pytest.raises(LeaseHeld) as held:
+            async with lease(redis, key, seconds=0.3, holder="fetcher-b:34"):
+                pass
+    assert held.value.holder == "fetcher-a:12"
+    assert not await redis.exists(key)
