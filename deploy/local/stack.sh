@@ -16,7 +16,7 @@
 #   STACK_TIMEOUT            90    seconds to wait for each service
 #   KAFKA_HEAP_OPTS          -Xms256m -Xmx1g
 #   LOCAL_MONGO_BACKEND      memory    memory (fast, gone at `down`) | h2 (kept in .stack/mongo/)
-#   LOCAL_MONGO_HEAP_OPTS    -Xms256m -Xmx6g    ~15 KB of heap per job document on the memory backend
+#   LOCAL_MONGO_HEAP_OPTS    -Xms256m -Xmx8g    ~15 KB of heap per job document on the memory backend
 set -euo pipefail
 
 # Shared settings (versions, cache paths) and install_all.
@@ -140,7 +140,7 @@ start_mongo() {
   local backend="${LOCAL_MONGO_BACKEND:-memory}"
   mkdir -p "$STACK_DIR/mongo"
   # shellcheck disable=SC2086  # LOCAL_MONGO_HEAP_OPTS is a list of JVM flags
-  spawn mongo java ${LOCAL_MONGO_HEAP_OPTS:--Xms256m -Xmx6g} -XX:+UseG1GC \
+  spawn mongo java ${LOCAL_MONGO_HEAP_OPTS:--Xms256m -Xmx8g} -XX:+UseG1GC \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$MONGO_CLASSPATH" LocalMongo serve \
     --host "$(bind_addr "$MONGO_HOST")" --port "$MONGO_PORT" --backend "$backend" --file "$STACK_DIR/mongo/data.mv.db"
 }
