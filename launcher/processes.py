@@ -36,18 +36,30 @@ class Services:
     def start(self, timeout: float = 60) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for name in SERVICES:
-            env = os.environ | self.env | {"GATEWAY_PORT": str(self.gateway_port)}
-            env["HEALTH_PORT"] = str(self.health_ports.get(name, 0))
-            log = (self.log_dir / f"{name}.log").open("ab")
-            self.logs.append(log)
-            self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}"], cwd=ROOT, env=env, stdout=log, stderr=log
-            )
+            self._spawn(name)
         self.wait_ready(timeout)
 
-    def wait_ready(self, timeout: float) -> None:
+    def kill(self, name: str) -> None:
+        """SIGKILL, as a crash or the OOM killer would: no shutdown hook runs."""
+        self.processes[name].kill()
+        self.processes[name].wait()
+
+    def restart(self, name: str, timeout: float = 60) -> None:
+        self._spawn(name)
+        self.wait_ready(timeout, [name])
+
+    def _spawn(self, name: str) -> None:
+        env = os.environ | self.env | {"GATEWAY_PORT": str(self.gateway_port)}
+        env["HEALTH_PORT"] = str(self.health_ports.get(name, 0))
+        log = (self.log_dir / f"{name}.log").open("ab")
+        self.logs.append(log)
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+
+    def wait_ready(self, timeout: float, names: tuple[str, ...] | list[str] = SERVICES) -> None:
         deadline = time.monotonic() + timeout
-        for name in SERVICES:
+        for name in names:
             port = self.health_ports.get(name, self.gateway_port)
             while not _answers(f"http://127.0.0.1:{port}/readyz"):
                 if self.processes[name].poll() is not None or time.monotonic() > deadline:

@@ -68,9 +68,8 @@ def _open_runs() -> Any:
 
 
 async def record_facts(run_id: str, facts: dict[str, Any], now: datetime) -> None:
-    await _logs().update_one(
-        {"_id": run_id}, {"$set": facts | {"updated_at": now}, **_on_insert(run_id)}, upsert=True
-    )
+    fields = facts | {"updated_at": now}
+    await _logs().update_one({"_id": run_id}, {"$set": fields, **_on_insert(run_id, fields)}, upsert=True)
 
 
 async def begin_counting(run_id: str) -> None:
@@ -171,8 +170,10 @@ async def trim_statuses(before: datetime) -> int:
     return int(result.deleted_count)
 
 
-def _on_insert(run_id: str) -> dict[str, Any]:
-    return {"$setOnInsert": {"run_id": run_id, "status": RunStatus.RUNNING.value}}
+def _on_insert(run_id: str, setting: Iterable[str] = ()) -> dict[str, Any]:
+    """A new ImportLog starts with every field at its default, but those the update sets."""
+    defaults = ImportLog(run_id=run_id, status=RunStatus.RUNNING).model_dump()
+    return {"$setOnInsert": {name: value for name, value in defaults.items() if name not in set(setting)}}
 
 
 def _failure(status: JobStatus) -> dict[str, Any]:
