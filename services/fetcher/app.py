@@ -63,6 +63,15 @@ def build(settings: Settings) -> FastStream:
                 log.exception("scheduler tick failed; retrying at the next tick")
             await asyncio.sleep(settings.scheduler_tick_seconds)
 
+    async def recover() -> None:
+        while True:
+            await asyncio.sleep(settings.fetch_recovery_interval_seconds)
+            try:
+                if recovered := await fetcher.recover():
+                    log.warning("runs of stopped fetchers fetched again", extra={"count": recovered})
+            except Exception:
+                log.exception("recovering stopped runs failed; retrying at the next interval")
+
     resources = Resources()
     resources.on_close(http.aclose)
     resources.on_close(redis.aclose)
@@ -75,6 +84,7 @@ def build(settings: Settings) -> FastStream:
             resources.on_close(await health.serve(settings.health_port, lambda: broker.ping(timeout=2)))
 
     async def started() -> None:
+        resources.run_in_background(recover())
         if settings.scheduler_enabled:
             resources.run_in_background(schedule())
 

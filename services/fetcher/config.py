@@ -23,5 +23,7 @@ class Settings(CommonSettings):
     fetch_lease_seconds: float = 30.0
     # Who holds a lease, as "already being imported by ..." names it: host and process.
     fetcher_instance: str = f"{socket.gethostname()}:{os.getpid()}"
+    # How often any replica looks for runs whose fetcher stopped (their lease ran out) to finish.
+    fetch_recovery_interval_seconds: float = 10.0
     scheduler_enabled: bool = True
     scheduler_tick_seconds: float = 30.0

@@ -1,6 +1,7 @@
 """Import feeds: one run per feed per trigger, from fetch to one JobFetched per unique job."""
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import secrets
@@ -18,8 +19,9 @@ from infra.throttle import LeaseHeld, Throttled, TokenBucket, lease, pause_host
 from schemas import topics
 from schemas.events import ImportRequested, JobFetched, ParseMode, RunFailed, RunFetched, RunStarted
 from schemas.feeds import Feed
-from services.fetcher import registry
+from services.fetcher import inflight, registry
 from services.fetcher.config import Settings
+from services.fetcher.discover import advertised_feed, is_html_page
 from services.fetcher.fetch import Fetched, FetchError, Validators, fetch
 from services.fetcher.health import host_of
 from services.fetcher.identity import source_of
@@ -27,7 +29,8 @@ from services.fetcher.normalize import FeedNormalizer
 from services.fetcher.parse import FeedParseError, FeedStream, stream_feed
 
 log = logging.getLogger(__name__)
-FEED_CONTENT_TYPES = ("xml", "rss", "atom")
+FEED_CONTENT_TYPES = ("xml", "rss", "atom", "json")
+HTML_HEAD_BYTES = 1024
 RETRYABLE = {429, 503}
 
 
@@ -67,27 +70,58 @@ class Fetcher:
         await asyncio.gather(*(bounded(feed) for feed in feeds))
 
     async def import_feed(self, feed: Feed, request: ImportRequested) -> None:
+        if listed := await self._in_flight().find(request.trigger_id, feed.id):
+            # Redelivered after its fetcher stopped mid-run: `recover` finishes that run, not a second.
+            log.info("import already in flight", extra={"feed_id": feed.id, "run_id": listed.run.run_id})
+            return
         run = new_run(request, feed.id, redact_url(feed.url))
         await self._announce(run)
         try:
-            key, holder = f"fetcher:lease:{feed.id}", self.settings.fetcher_instance
-            async with lease(self.redis, key, self.settings.fetch_lease_seconds, holder):
-                await self._run(feed, run)
+            await self._leased(feed, run)
         except LeaseHeld as held:  # another run is importing this feed right now: nothing to record
             error = f"feed is already being imported by {held.holder}"
             await self._announce(RunFailed(**_run_fields(run), error=error))
+
+    async def recover(self) -> int:
+        """Finish the runs whose fetcher stopped during the fetch: fetch each feed again, as that run.
+
+        Jobs the stopped fetcher published are published again under the same run id, which the
+        processor and the logger count once, so the run ends with the feed's exact counts.
+        """
+        recovered = 0
+        for orphan in await self._in_flight().orphans():
+            with contextlib.suppress(LeaseHeld):  # another replica is on it, or the feed's next run
+                await self._leased(orphan.feed, orphan.run, recovering=True)
+                recovered += 1
+        return recovered
+
+    async def _leased(self, feed: Feed, run: RunStarted, recovering: bool = False) -> None:
+        key, holder = inflight.lease_key(feed.id), self.settings.fetcher_instance
+        async with lease(self.redis, key, self.settings.fetch_lease_seconds, holder):
+            await self._in_flight().listed(run, feed)
+            try:
+                await self._ended(feed, run, recovering)
+            finally:
+                await self._in_flight().unlisted(run.run_id)
+
+    async def _ended(self, feed: Feed, run: RunStarted, recovering: bool) -> None:
+        """Import the feed as `run`; whatever fails becomes the run's ending, as data."""
+        prefix = "the fetcher stopped during the fetch, and fetching again failed: " if recovering else ""
+        try:
+            await self._run(feed, run, recovering)
         except Throttled as error:
-            await self._fail(feed, run, f"host paused for {error.seconds:.0f} s", None, error.seconds)
+            await self._fail(feed, run, f"{prefix}host paused for {error.seconds:.0f} s", None, error.seconds)
         except FetchError as error:
-            await self._fail(feed, run, str(error), error.http_status, error.retry_after)
+            await self._fail(feed, run, prefix + str(error), error.http_status, error.retry_after)
         except FeedParseError as error:
-            await self._fail(feed, run, str(error), None, None)
+            await self._fail(feed, run, prefix + str(error), None, None)
         except Exception as error:  # a bug or a dependency down: the run still ends, as data
             log.exception("run crashed", extra={"feed_id": feed.id, "run_id": run.run_id})
-            await self._fail(feed, run, f"internal error: {type(error).__name__}", None, None)
+            await self._fail(feed, run, f"{prefix}internal error: {type(error).__name__}", None, None)
 
-    async def _run(self, feed: Feed, run: RunStarted) -> None:
-        stored = await registry.load(feed.id)
+    async def _run(self, feed: Feed, run: RunStarted, recovering: bool = False) -> None:
+        # Fetching again for a stopped run asks for the whole feed: a 304 would end it with no jobs.
+        stored = None if recovering else await registry.load(feed.id)
         await self._host_bucket().take(
             host_of(feed.url), longest_wait=self.settings.fetch_longest_host_wait_seconds
         )
@@ -98,10 +132,19 @@ class Fetcher:
             total_timeout=self.settings.fetch_timeout_seconds,
             validators=Validators(stored.etag, stored.last_modified) if stored else Validators(),
         )
+        fetched, discovered = await self._discover(feed, fetched)
         with fetched:
-            if fetched.permanent_url:
-                await registry.move_url(feed.id, fetched.permanent_url)
+            await self._follow_moves(feed, fetched, discovered)
             stream = None if fetched.not_modified else await asyncio.to_thread(self._open, fetched)
+            if stream and discovered:
+                stream.warnings.append(
+                    f"{redact_url(feed.url)} is an HTML page: read the feed it advertises, "
+                    + redact_url(discovered)
+                )
+            if stream and recovering:
+                stream.warnings.append(
+                    "the fetcher importing this run stopped during the fetch; fetched again"
+                )
             published = await self._publish_jobs(feed, run, stream) if stream else Published(0, 0, 0, [])
         await self._announce(_fetched_event(run, fetched, stream, published))
         await registry.record_success(
@@ -116,8 +159,36 @@ class Fetcher:
             extra={"feed_id": feed.id, "run_id": run.run_id, "jobs": published.expected_statuses},
         )
 
+    async def _discover(self, feed: Feed, page: Fetched) -> tuple[Fetched, str | None]:
+        """An HTML page that advertises a feed is followed to that feed, as feed readers do: one hop,
+        fetched as any feed is (same limits, same address checks), or the run fails saying why."""
+        if page.not_modified or not _is_html_page(page):
+            return page, None
+        with page:
+            url = await asyncio.to_thread(advertised_feed, page.body, page.url)
+        await self._host_bucket().take(
+            host_of(url), longest_wait=self.settings.fetch_longest_host_wait_seconds
+        )
+        fetched = await fetch(
+            self.http,
+            url,
+            max_bytes=feed.max_bytes or self.settings.fetch_max_bytes,
+            total_timeout=self.settings.fetch_timeout_seconds,
+        )
+        if _is_html_page(fetched):
+            fetched.close()
+            raise FeedParseError(f"not a job feed: the page advertises {redact_url(url)}, an HTML page too")
+        return fetched, url
+
+    async def _follow_moves(self, feed: Feed, fetched: Fetched, discovered: str | None) -> None:
+        """The registry keeps where the feed lives now: after permanent redirects, or as discovered."""
+        if url := fetched.permanent_url or discovered:
+            await registry.move_url(feed.id, url, source=_source_kept(feed, discovered))
+
     def _open(self, fetched: Fetched) -> FeedStream:
-        stream = stream_feed(fetched.body, fetched.charset, self.settings.fetch_max_items)
+        stream = stream_feed(
+            fetched.body, fetched.charset, self.settings.fetch_max_items, fetched.content_type
+        )
         if fetched.content_type and not any(kind in fetched.content_type for kind in FEED_CONTENT_TYPES):
             stream.warnings.append(f"served as {fetched.content_type}, read as a feed anyway")
         return stream
@@ -135,6 +206,9 @@ class Fetcher:
             await self.publish(self.settings.topic(topics.JOBS_STATUS), [(run.run_id, s) for s in invalid])
             expected, total = expected + len(jobs) + len(invalid), total + len(items)
         return Published(expected, total, normalizer.duplicates, stream.warnings + normalizer.warnings)
+
+    def _in_flight(self) -> inflight.RunsInFlight:
+        return inflight.RunsInFlight(self.redis, self.settings.kafka_topic_prefix)
 
     def _host_bucket(self) -> TokenBucket:
         per_second = self.settings.fetch_host_requests_per_minute / 60
@@ -156,6 +230,20 @@ class Fetcher:
 
     async def _announce(self, event: RunStarted | RunFetched | RunFailed) -> None:
         await self.publish(self.settings.topic(topics.IMPORTS_RUNS), [(event.run_id, event)])
+
+
+def _is_html_page(fetched: Fetched) -> bool:
+    head = fetched.body.read(HTML_HEAD_BYTES)
+    fetched.body.seek(0)
+    return is_html_page(head)
+
+
+def _source_kept(feed: Feed, discovered: str | None) -> str | None:
+    """The page's site stays the jobs' source when the feed it advertises lives on another site (a
+    feed host): job keys derive from the source and must not change once the registry moves."""
+    if feed.source or not discovered or source_of(discovered) == source_of(feed.url):
+        return None
+    return source_of(feed.url)
 
 
 def _fetched_event(

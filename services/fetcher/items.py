@@ -43,6 +43,11 @@ class ItemBuilder:
         parser.StartElementHandler, parser.EndElementHandler = self.start, self.end
         parser.CharacterDataHandler = self.characters
 
+    def restart(self, parser: expat.XMLParserType) -> None:
+        """Go on in a fresh parser, inside the elements around the items; a half-read item is dropped."""
+        self._outside, self._open = list(self.item_path[:-1]), []
+        self.attach(parser)
+
     def start(self, name: str, attributes: list[str]) -> None:
         if self._open:
             self._elements += 1

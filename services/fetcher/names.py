@@ -12,6 +12,7 @@ ID_NAMES = {
     "atom": ("id",),
     "indeed": ("referencenumber", "guid", "id"),
     "jobs": ("referencenumber", "job_reference", "reference", "guid", "id"),
+    "json": ("id",),  # JSON Feed items[].id, as an Atom entry's id
 }
 DATE_POSTED_NAMES = ("pubDate", "date", "published", "published_at", "posted_at", "datePosted", "updated")
 # Indeed's `<date>` is ignored on purpose: generators stamp their build time on every job (all

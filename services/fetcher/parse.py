@@ -1,24 +1,28 @@
 """Feed body → raw items, streamed in batches in bounded memory.
 
-The body is read from a seekable file, chunk by chunk, two or three times; nothing but one chunk
+The body is read from a seekable file, chunk by chunk, two to five times; nothing but one chunk
 and one batch is ever held. Sanitize (decode, drop forbidden characters) → strict pass (is it
-well-formed, which format, channel facts) → if not, the same pass over repaired text → the item
-pass, over the same text the last pass accepted. A body that ends early keeps its complete items.
+well-formed, which format, channel facts) → if not, the same pass over repaired text → if still
+not, the same pass item by item (see salvage) → the item pass, over the same text and in the
+same way as the last pass. A body that ends early keeps its complete items. A JSON Feed is read
+by jsonfeed instead, into items of the same shape (its text is held whole, its items are not).
 """
 
 import codecs
 import io
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
 from xml.parsers.expat import ExpatError
 
 from schemas.events import ParseMode
-from services.fetcher.decode import Transcoder, choose_encoding, describe
+from services.fetcher.decode import LEADING_NOISE, Transcoder, choose_encoding, describe
 from services.fetcher.hardened import FeedParseError, NeedsRepair, hardened_parser
 from services.fetcher.items import ItemBuilder, ItemFlood
+from services.fetcher.jsonfeed import MEDIA_TYPES, json_items, open_json_feed
 from services.fetcher.repair import XmlRepairer
+from services.fetcher.salvage import ItemPieces
 from services.fetcher.shape import FeedShape, scan
 
 __all__ = ["FeedParseError", "FeedStream", "ParsedFeed", "parse_feed", "stream_feed"]
@@ -29,7 +33,7 @@ PROLOG_BYTES = 1024
 
 @dataclass(frozen=True)
 class ParsedFeed:
-    format: str  # "rss" | "rdf" | "atom" | "indeed" | "jobs"
+    format: str  # "rss" | "rdf" | "atom" | "indeed" | "jobs" | "json"
     items: list[dict[str, Any]]
     parse_mode: ParseMode = ParseMode.STRICT
     warnings: list[str] = field(default_factory=list)
@@ -55,15 +59,22 @@ class FeedStream:
             yield batch
 
 
-def parse_feed(body: bytes, charset: str | None = None, max_items: int = 50_000) -> ParsedFeed:
-    stream = stream_feed(io.BytesIO(body), charset, max_items)
+def parse_feed(
+    body: bytes, charset: str | None = None, max_items: int = 50_000, content_type: str | None = None
+) -> ParsedFeed:
+    stream = stream_feed(io.BytesIO(body), charset, max_items, content_type)
     items = [item for batch in stream.batches() for item in batch]
     return ParsedFeed(stream.format, items, stream.parse_mode, stream.warnings, stream.ttl_minutes)
 
 
-def stream_feed(source: IO[bytes], charset: str | None = None, max_items: int = 50_000) -> FeedStream:
+def stream_feed(
+    source: IO[bytes], charset: str | None = None, max_items: int = 50_000, content_type: str | None = None
+) -> FeedStream:
     source.seek(0)
-    encoding, warnings = choose_encoding(source.read(PROLOG_BYTES), charset)
+    head = source.read(PROLOG_BYTES)
+    encoding, warnings = choose_encoding(head, charset)
+    if _is_json(head, encoding, content_type):
+        return _stream_json(source, encoding, warnings, max_items)
     body = _Body(source, encoding, transcode=encoding not in ("utf-8", "utf-8-sig"))
     shape = None if body.transcode else scan(body.chunks())
     decoding: Counter[str] = Counter()
@@ -74,12 +85,31 @@ def stream_feed(source: IO[bytes], charset: str | None = None, max_items: int = 
     if shape.error and not shape.truncated and shape.format:
         body.repairs = Counter()
         shape = scan(body.chunks(), flag_raw_html=False)
+        if shape.error and not shape.truncated and shape.format:  # the structure itself is broken
+            salvaged = scan(body.chunks(), flag_raw_html=False, item_by_item=shape.item_path)
+            shape = replace(salvaged, error=shape.error)
         warnings += [f"recovered malformed XML: {'; '.join(describe(body.repairs))}"] if body.repairs else []
     warnings += _damage(shape)
     mode = ParseMode.RECOVERED if decoding or body.repairs is not None or shape.error else ParseMode.STRICT
     return FeedStream(
         shape.format, mode, shape.ttl_minutes, warnings, _items(body, shape, max_items, warnings)
     )
+
+
+def _is_json(head: bytes, encoding: str, content_type: str | None) -> bool:
+    first = head.decode(encoding, errors="ignore").lstrip(LEADING_NOISE)[:1]
+    return first == "{" or (first not in ("<", "") and content_type in MEDIA_TYPES)
+
+
+def _stream_json(source: IO[bytes], encoding: str, warnings: list[str], max_items: int) -> FeedStream:
+    decoding: Counter[str] = Counter()
+    transcoder = Transcoder(encoding, decoding)
+    source.seek(0)
+    utf8 = [transcoder.feed(chunk) for chunk in iter(lambda: source.read(CHUNK_BYTES), b"")]
+    feed = open_json_feed((b"".join(utf8) + transcoder.feed(b"", final=True)).decode())
+    warnings += describe(decoding) + feed.warnings
+    mode = ParseMode.RECOVERED if decoding or feed.warnings else ParseMode.STRICT
+    return FeedStream("json", mode, None, warnings, json_items(feed, max_items, warnings))
 
 
 @dataclass
@@ -119,7 +149,7 @@ def _as_sent(source: IO[bytes]) -> Iterator[bytes]:
 
 
 def _damage(shape: FeedShape) -> list[str]:
-    """Warnings for damage the item pass will stop at; a feed with nothing readable is an error."""
+    """Warnings for damage the item pass will stop at or skip; a feed with nothing readable is an error."""
     if not shape.format:
         raise FeedParseError("empty body" if shape.empty else f"not well-formed XML: {shape.error}")
     if shape.error is None:
@@ -129,7 +159,7 @@ def _damage(shape: FeedShape) -> list[str]:
     if shape.truncated:
         raise FeedParseError(f"feed truncated before its first item: {shape.error}")
     if shape.items:
-        return [f"XML unreadable after {shape.items} items even after repair, rest skipped: {shape.error}"]
+        return shape.damage
     raise FeedParseError(f"not well-formed XML even after repair: {shape.error}")
 
 
@@ -137,11 +167,17 @@ def _items(body: _Body, shape: FeedShape, max_items: int, warnings: list[str]) -
     fixes: Counter[str] = Counter()
     builder, parser = ItemBuilder(shape.item_path, max_items, fixes), hardened_parser()
     builder.attach(parser)
+    pieces = (
+        ItemPieces(shape.item_path, parser, builder.restart, lambda: builder.count)
+        if shape.item_by_item
+        else None
+    )
+    reader = pieces or parser
     try:
         for utf8 in body.chunks():
-            parser.Parse(utf8, False)
+            reader.Parse(utf8, False)
             yield from _drain(builder.done)
-        parser.Parse(b"", True)
+        reader.Parse(b"", True)
     except ItemFlood as flood:
         warnings.append(str(flood))
     except (ExpatError, NeedsRepair) as error:

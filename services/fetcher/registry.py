@@ -27,7 +27,7 @@ class FeedDocument(Feed, Document):
     """`_id` is the feed id."""
 
     origin: Literal["file", "api"] = "file"  # entries registered before origins existed came from the file
-    previous_url: str | None = None  # where the feed lived before a permanent redirect
+    previous_url: str | None = None  # where the feed lived before a permanent redirect or discovery
     etag: str | None = None
     last_modified: str | None = None
     last_attempt_at: datetime | None = None
@@ -75,6 +75,7 @@ async def _update_from_file(feed: Feed, stored: dict[str, Any]) -> None:
     change = feed.model_dump() | {"origin": "file"}
     if feed.url == stored.get("previous_url"):  # the file still names the address we were redirected from
         change["url"] = stored["url"]
+        change["source"] = feed.source or stored.get("source")  # as kept when the feed was discovered
     elif feed.url != stored.get("url"):  # a new address: the old one's validators and history of moves go
         change |= {"etag": None, "last_modified": None, "previous_url": None}
     await _feeds().update_one({"_id": feed.id}, {"$set": change})
@@ -162,8 +163,10 @@ async def record_failure(
     return next_check
 
 
-async def move_url(feed_id: str, new_url: str) -> None:
-    """Follow a permanent redirect: the feed lives at `new_url` now; `previous_url` keeps the old."""
+async def move_url(feed_id: str, new_url: str, source: str | None = None) -> None:
+    """Follow a permanent redirect or a discovered feed: the feed lives at `new_url` now;
+    `previous_url` keeps the old. `source`, when given, becomes the feed's source too."""
     feed = await load(feed_id)
     if feed is not None and feed.url != new_url:
-        await _feeds().update_one({"_id": feed_id}, {"$set": {"url": new_url, "previous_url": feed.url}})
+        change = {"url": new_url, "previous_url": feed.url} | ({"source": source} if source else {})
+        await _feeds().update_one({"_id": feed_id}, {"$set": change})

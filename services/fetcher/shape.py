@@ -2,11 +2,13 @@
 items sit, and the channel facts every batch needs before the first item is read."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from xml.parsers import expat
 from xml.parsers.expat import ExpatError
 
 from services.fetcher.hardened import MAX_DEPTH, FeedParseError, NeedsRepair, hardened_parser
 from services.fetcher.repair import HTML_FIELDS, HTML_TAGS
+from services.fetcher.salvage import ItemPieces
 
 FORMAT_OF_ROOT = {"rss": "rss", "RDF": "rdf", "feed": "atom", "source": "indeed", "jobs": "jobs"}
 ITEM_PATHS = {
@@ -29,6 +31,8 @@ class FeedShape:
     error: str | None = None
     truncated: bool = False  # the error is the body ending early
     empty: bool = True
+    item_by_item: bool = False  # read one item at a time (see salvage); `damage` says what was lost
+    damage: list[str] = field(default_factory=list)
 
 
 class _Scanner:
@@ -53,6 +57,11 @@ class _Scanner:
         if local == "ttl" and path == TTL_PATH:
             self.parser.CharacterDataHandler = self.ttl.append
 
+    def restart(self, parser: expat.XMLParserType) -> None:
+        """Go on in a fresh parser, inside the elements around the items."""
+        self.path, self.parser = self.item_path[:-1], parser
+        parser.StartElementHandler, parser.EndElementHandler = self.start, self.end
+
     def _root(self, local: str) -> None:
         if local not in FORMAT_OF_ROOT:
             raise FeedParseError(f"not a job feed: root <{local}>")
@@ -71,9 +80,18 @@ class _Scanner:
         path.pop()
 
 
-def scan(utf8_chunks: Iterable[bytes], flag_raw_html: bool = True) -> FeedShape:
+def scan(
+    utf8_chunks: Iterable[bytes], flag_raw_html: bool = True, item_by_item: tuple[str, ...] = ()
+) -> FeedShape:
+    """The feed's shape; given `item_by_item` (the item path), each item is read on its own."""
     scanner = _Scanner(flag_raw_html)
-    shape, parser = scanner.shape, scanner.parser
+    shape = scanner.shape
+    pieces = (
+        ItemPieces(item_by_item, scanner.parser, scanner.restart, lambda: shape.items)
+        if item_by_item
+        else None
+    )
+    parser = pieces or scanner.parser
     try:
         for utf8 in utf8_chunks:
             shape.empty = shape.empty and not utf8
@@ -84,4 +102,6 @@ def scan(utf8_chunks: Iterable[bytes], flag_raw_html: bool = True) -> FeedShape:
     except (ExpatError, NeedsRepair) as error:
         shape.error = str(error)
     shape.item_path = tuple(scanner.item_path)
+    if pieces:
+        shape.item_by_item, shape.damage = True, pieces.damage
     return shape

@@ -17,12 +17,16 @@ from schemas.events import ImportRequested, JobFetched, JobStatus, RunFailed, Ru
 from schemas.feeds import Feed
 from services.fetcher import registry
 from services.fetcher.config import Settings
-from services.fetcher.handlers import Fetcher
+from services.fetcher.handlers import Fetcher, new_run
+from services.fetcher.inflight import RunsInFlight
 from services.fetcher.transport import make_client
 from tests.conftest import read
 
 FEED = read("techcorridor_positions_2017.atom")
 ETAG = '"v1"'
+UNCLOSED_URL = read("synthetic_football_jobs_unclosed_url.xml")
+JSON_FEED = read("synthetic_jsonfeed_1_1_jobs.json")
+CAREERS = read("synthetic_careers_page_with_feed_links.html")  # advertises /positions.atom first
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -45,8 +49,20 @@ class Handler(BaseHTTPRequestHandler):
             "/flood": lambda: self.reply(200, rss(b"<item><title>t</title><guid>g%d</guid></item>", 30)),
             "/fat": lambda: self.reply(200, rss(FAT_ITEM, 1)),
             "/gone-for-good": lambda: self.reply(301, b"", {"Location": "/feed"}),
+            "/unclosed-url": lambda: self.reply(200, UNCLOSED_URL, {"Content-Type": "application/xml"}),
+            "/feed.json": lambda: self.reply(200, JSON_FEED, {"Content-Type": "application/feed+json"}),
+            "/careers": lambda: self.page(CAREERS),
+            "/positions.atom": self.feed,
+            "/page-to-page": lambda: self.page(advertising("/careers")),
+            "/page-elsewhere": lambda: self.page(
+                advertising(f"http://localhost:{self.server.server_port}/feed")
+            ),
+            "/page-to-metadata": lambda: self.page(advertising("http://169.254.169.254/latest/meta-data/")),
         }
         routes[self.path]()
+
+    def page(self, html: bytes) -> None:
+        self.reply(200, html, {"Content-Type": "text/html; charset=utf-8"})
 
     def feed(self) -> None:
         if self.headers.get("If-None-Match") == ETAG:
@@ -88,6 +104,11 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "fil
 
 
 FAT_ITEM = b"<item><title>t</title><guid>g</guid><description>" + b"x" * 1_100_000 + b"</description></item>"
+
+
+def advertising(feed_url: str) -> bytes:
+    link = f'<link rel="alternate" type="application/rss+xml" title="Jobs" href="{feed_url}">'
+    return f"<!DOCTYPE html><html><head><title>Careers</title>{link}</head><body></body></html>".encode()
 
 
 def rss(item: bytes, count: int) -> bytes:
@@ -263,3 +284,159 @@ async def test_an_oversized_field_is_cut_with_a_warning(fetcher: Any, server: st
     fetched = events.of(RunFetched)[0]
     assert any("description" in warning for warning in fetched.warnings)
     assert len(job.description_text or "") <= 1_048_576
+
+
+async def test_an_export_with_an_unclosed_element_imports_every_job_but_the_broken_one(
+    fetcher: Any, server: str
+) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}/unclosed-url")
+
+    fetched = events.of(RunFetched)[0]
+    assert (fetched.total_fetched, fetched.expected_statuses, fetched.parse_mode) == (17, 17, "recovered")
+    assert fetched.warnings == ["dropped the broken item at line 5: mismatched tag at line 34"]
+    assert len(events.of(JobFetched)) == 17 and not events.of(RunFailed)
+
+
+async def test_a_json_feed_imports_like_any_feed(fetcher: Any, server: str) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}/feed.json")
+
+    fetched = events.of(RunFetched)[0]
+    assert (fetched.total_fetched, fetched.expected_statuses, fetched.warnings) == (5, 5, [])
+    assert [message.job.job_key for message in events.of(JobFetched)][:2] == [
+        "127.0.0.1:hw-2026-0141",
+        "127.0.0.1:hw-2026-0142",
+    ]
+    assert [status.reason_code for status in events.of(JobStatus)] == ["missing_title"]
+
+
+async def test_an_html_page_that_advertises_a_feed_imports_that_feed_and_keeps_its_url(
+    fetcher: Any, server: str
+) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}/careers")
+
+    fetched = events.of(RunFetched)[0]
+    assert (fetched.expected_statuses, fetched.bytes, fetched.parse_mode) == (12, len(FEED), "strict")
+    assert fetched.warnings == [
+        f"{server}/careers is an HTML page: read the feed it advertises, {server}/positions.atom"
+    ]
+    feed = await registry.load("f")
+    assert feed is not None and (feed.url, feed.previous_url) == (
+        f"{server}/positions.atom",
+        f"{server}/careers",
+    )
+
+    events.sent.clear()
+    await importer.import_feed(feed, ImportRequested(trigger_id="t2", trigger=Trigger.API, feeds=["f"]))
+    assert events.of(RunFetched)[0].not_modified  # straight to the feed, with its validators
+
+
+async def test_a_discovered_feed_on_another_site_keeps_the_page_site_as_the_source(
+    fetcher: Any, server: str
+) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}/page-elsewhere")
+
+    assert {message.job.source for message in events.of(JobFetched)} == {"127.0.0.1"}
+    feed = await registry.load("f")
+    assert feed is not None and (feed.url, feed.source) == (
+        f"{server.replace('127.0.0.1', 'localhost')}/feed",
+        "127.0.0.1",
+    )
+
+
+async def test_discovery_follows_one_hop_only(fetcher: Any, server: str) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}/page-to-page")
+
+    [failed] = events.of(RunFailed)
+    assert failed.error == f"not a job feed: the page advertises {server}/careers, an HTML page too"
+    feed = await registry.load("f")
+    assert feed is not None and feed.url == f"{server}/page-to-page"
+
+
+async def test_a_discovered_feed_passes_the_same_address_checks(
+    environment: dict[str, str], database: Any, server: str
+) -> None:
+    settings = Settings(fetch_timeout_seconds=2, fetch_host_requests_per_minute=60_000)
+    client = await mongo.connect(settings, registry.INDEXES)
+    redis, events = Redis.from_url(settings.redis_url), Recorder()
+    only_this_server = frozenset({("127.0.0.1", int(server.rpartition(":")[2]))})
+    async with make_client(
+        timeout=2,
+        connect_timeout=2,
+        user_agent="test",
+        allow_private=False,
+        allowed_addresses=only_this_server,
+    ) as http:
+        await run(Fetcher(settings, http, redis, events), f"{server}/page-to-metadata")
+    await redis.aclose()
+    await client.close()
+
+    [failed] = events.of(RunFailed)
+    assert (
+        failed.error == "refused to connect: 169.254.169.254 resolves to non-public address 169.254.169.254"
+    )
+
+
+async def stopped_mid_fetch(importer: Fetcher, url: str) -> RunStarted:
+    """What a fetcher killed mid-import leaves: a run started and listed, its lease run out."""
+    feed = Feed(id="f", url=url)
+    await registry.register([feed])
+    run = new_run(ImportRequested(trigger_id="t", trigger=Trigger.API, feeds=["f"]), "f", url)
+    await RunsInFlight(importer.redis, importer.settings.kafka_topic_prefix).listed(run, feed)
+    return run
+
+
+async def test_a_run_whose_fetcher_stopped_is_fetched_again_as_the_same_run(
+    fetcher: Any, server: str
+) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}/feed")  # an earlier import: the feed would now answer 304
+    events.sent.clear()
+    stopped = await stopped_mid_fetch(importer, f"{server}/feed")
+
+    assert await importer.recover() == 1
+
+    [fetched] = events.of(RunFetched)
+    assert (fetched.run_id, fetched.expected_statuses, fetched.http_status) == (stopped.run_id, 12, 200)
+    assert {job.run_id for job in events.of(JobFetched)} == {stopped.run_id}
+    assert fetched.warnings == ["the fetcher importing this run stopped during the fetch; fetched again"]
+    assert await importer.recover() == 0  # finished: no longer listed
+
+
+async def test_a_run_whose_fetcher_is_alive_is_left_to_it(fetcher: Any, server: str) -> None:
+    importer, events = fetcher
+    await stopped_mid_fetch(importer, f"{server}/feed")
+    async with lease(importer.redis, "fetcher:lease:f", 30, holder="alive"):
+        assert await importer.recover() == 0
+    assert events.sent == []
+    assert await importer.recover() == 1
+
+
+async def test_a_stopped_run_whose_feed_fails_again_ends_failed_saying_both(
+    fetcher: Any, server: str
+) -> None:
+    importer, events = fetcher
+    stopped = await stopped_mid_fetch(importer, f"{server}/broken")
+
+    await importer.recover()
+
+    [failed] = events.of(RunFailed)
+    assert failed.run_id == stopped.run_id
+    assert failed.error.startswith("the fetcher stopped during the fetch, and fetching again failed: ")
+
+
+async def test_a_request_redelivered_after_its_fetcher_stopped_starts_no_second_run(
+    fetcher: Any, server: str
+) -> None:
+    importer, events = fetcher
+    stopped = await stopped_mid_fetch(importer, f"{server}/feed")
+
+    await run(importer, f"{server}/feed")  # the same trigger and feed, as Kafka redelivers it
+    assert events.sent == []
+    await importer.recover()
+
+    assert {event.run_id for event in events.sent} == {stopped.run_id}

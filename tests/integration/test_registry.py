@@ -175,6 +175,22 @@ async def test_a_permanent_redirect_moves_the_feed_and_the_file_does_not_move_it
     )
 
 
+async def test_a_discovered_feed_keeps_its_url_and_source_when_the_file_still_names_the_page(
+    feeds: Any,
+) -> None:
+    await registry.register([Feed(id="a", url="https://acme.example/careers")])
+
+    await registry.move_url("a", "https://feeds.host.example/acme", source="acme.example")
+    await registry.register([Feed(id="a", url="https://acme.example/careers")])
+
+    feed = await health("a")
+    assert (feed.url, feed.previous_url, feed.source) == (
+        "https://feeds.host.example/acme",
+        "https://acme.example/careers",
+        "acme.example",
+    )
+
+
 async def test_a_new_address_in_the_file_drops_the_old_addresses_validators(feeds: Any) -> None:
     await registry.register([Feed(id="a", url="https://a.example/old")])
     await registry.record_success("a", etag='"old"', last_modified="Sun, 01 Nov 2026 12:00:00 GMT")

@@ -186,14 +186,12 @@ class TestRecovery:
         with pytest.raises(FeedParseError, match="even after repair"):
             parse_feed(rss("<item><title>R&D</item>"))
 
-    def test_damage_after_complete_items_keeps_those_items_with_a_warning(self) -> None:
+    def test_damage_inside_an_item_loses_that_item_alone_with_a_warning(self) -> None:
         parsed = parse_feed(
             rss("<item><title>A</title></item><item><title>B</item><item><title>C</title></item>")
         )
-        assert (parsed.items, parsed.parse_mode) == ([{"title": "A"}], ParseMode.RECOVERED)
-        assert parsed.warnings == [
-            "XML unreadable after 1 items even after repair, rest skipped: mismatched tag: line 1, column 89"
-        ]
+        assert (parsed.items, parsed.parse_mode) == ([{"title": "A"}, {"title": "C"}], ParseMode.RECOVERED)
+        assert parsed.warnings == ["dropped the broken item at line 1: mismatched tag at line 1"]
 
     def test_repair_gives_the_same_items_whatever_the_read_chunk_size(
         self, monkeypatch: pytest.MonkeyPatch

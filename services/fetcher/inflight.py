@@ -1,0 +1,48 @@
+"""Runs being fetched, in Redis: a fetcher that dies mid-fetch leaves its run here to be finished.
+
+A run is listed after its feed's lease is taken and unlisted before the lease is let go, so a
+listed run whose feed has no lease lost its fetcher (leases end within their TTL of it dying).
+"""
+
+from pydantic import BaseModel
+from redis.asyncio import Redis
+
+from schemas.events import RunStarted
+from schemas.feeds import Feed
+
+
+class RunInFlight(BaseModel):
+    run: RunStarted
+    feed: Feed
+
+
+def lease_key(feed_id: str) -> str:
+    return f"fetcher:lease:{feed_id}"
+
+
+class RunsInFlight:
+    """One list per deployment: `namespace` is its topic prefix, as for its consumer groups."""
+
+    def __init__(self, redis: Redis, namespace: str) -> None:
+        self._redis, self._key = redis, f"{namespace}fetcher:runs-in-flight"
+
+    async def listed(self, run: RunStarted, feed: Feed) -> None:
+        await self._redis.hset(self._key, run.run_id, RunInFlight(run=run, feed=feed).model_dump_json())
+
+    async def unlisted(self, run_id: str) -> None:
+        await self._redis.hdel(self._key, run_id)
+
+    async def orphans(self) -> list[RunInFlight]:
+        """Listed runs whose feed is leased by nobody: their fetcher stopped during the fetch."""
+        return [
+            entry for entry in await self._all() if not await self._redis.exists(lease_key(entry.feed.id))
+        ]
+
+    async def find(self, trigger_id: str, feed_id: str) -> RunInFlight | None:
+        """The listed run of this trigger and feed: a request redelivered after its fetcher died."""
+        matching = (entry for entry in await self._all() if entry.run.trigger_id == trigger_id)
+        return next((entry for entry in matching if entry.feed.id == feed_id), None)
+
+    async def _all(self) -> list[RunInFlight]:
+        values = (await self._redis.hgetall(self._key)).values()
+        return [RunInFlight.model_validate_json(value) for value in values]

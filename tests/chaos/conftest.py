@@ -1,0 +1,61 @@
+"""The four services as processes on a generated feed of thousands of jobs, for crash cases."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from launcher.feed_server import FeedServer
+from launcher.processes import Services, free_port
+
+JOBS = 20_000
+FEED_ID = "chaos"
+ITEM = (
+    "<item><title>Engineer {n}</title><link>https://jobs.example.com/{n}</link><guid>chaos-{n}</guid>"
+    "<description><![CDATA[<p>Build things at Company {n}.</p>{padding}]]></description></item>"
+)
+
+
+def write_feed(path: Path, jobs: int) -> None:
+    items = "".join(ITEM.format(n=n, padding="<p>More about the role.</p>" * 20) for n in range(jobs))
+    path.write_text(f'<rss version="2.0"><channel><title>chaos</title>{items}</channel></rss>')
+
+
+@pytest.fixture
+def services(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
+    write_feed(tmp_path / "chaos.rss", JOBS)
+    with FeedServer(tmp_path, conditional=False) as feed_server:
+        feeds_file = tmp_path / "feeds.yaml"
+        feeds_file.write_text(
+            yaml.safe_dump({"feeds": [{"id": FEED_ID, "url": feed_server.url("chaos.rss")}]})
+        )
+        env = namespace | {
+            "FEEDS_FILE": str(feeds_file),
+            "FETCH_ALLOW_PRIVATE_NETWORKS": "true",
+            "FETCH_HOST_REQUESTS_PER_MINUTE": "60000",
+            "SCHEDULER_ENABLED": "false",
+            # A dead fetcher's lease ends in 3 s and any replica looks for its runs every second.
+            "FETCH_LEASE_SECONDS": "3",
+            "FETCH_RECOVERY_INTERVAL_SECONDS": "1",
+            "LOG_LEVEL": "INFO",
+        }
+        running = Services(env, tmp_path / "logs", free_port())
+        running.start()
+        yield running
+        running.stop()
+
+
+async def trigger(services: Services) -> str:
+    async with httpx.AsyncClient(base_url=services.gateway_url) as client:
+        response = await client.post("/api/imports", json={"feeds": [FEED_ID]})
+    assert response.status_code == 202
+    return str(response.json()["trigger_id"])
+
+
+async def latest_log(services: Services, trigger_id: str) -> dict[str, Any] | None:
+    async with httpx.AsyncClient(base_url=services.gateway_url) as client:
+        page = (await client.get("/api/imports", params={"feed": FEED_ID})).json()
+    return next((log for log in page["items"] if log["trigger_id"] == trigger_id), None)
