@@ -78,10 +78,13 @@ def build(settings: Settings) -> FastStream:
 
     async def start() -> None:
         await ensure_topics(settings)
-        resources.on_close((await mongo.connect(settings, registry.INDEXES)).close)
+        client = await mongo.connect(settings, registry.INDEXES)
+        resources.on_close(client.close)
         await registry.register(registry.read_feeds_file(settings.feeds_file))
         if settings.health_port:
-            resources.on_close(await health.serve(settings.health_port, lambda: broker.ping(timeout=2)))
+            checks = {"kafka": lambda: broker.ping(timeout=2), "mongodb": health.mongodb(client)}
+            checks["redis"] = health.redis(redis)
+            resources.on_close(await health.serve(settings.health_port, checks))
 
     async def started() -> None:
         resources.run_in_background(recover())

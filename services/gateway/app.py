@@ -16,6 +16,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from infra import health
 from infra.kafka import ensure_topics, make_broker
 from schemas import topics
 from schemas.events import ImportRequested, Trigger
@@ -113,8 +114,11 @@ def build(settings: Settings) -> Starlette:
         return _json({"ok": True})
 
     async def readyz(request: Request) -> Response:
-        ok = await broker.ping(timeout=2) and await _mongo_answers(client)
-        return _json({"ok": ok}, 200 if ok else 503)
+        checks = await health.readiness(
+            {"kafka": lambda: broker.ping(timeout=2), "mongodb": health.mongodb(client)}
+        )
+        ok = all(checks.values())
+        return _json({"ok": ok, "checks": checks}, 200 if ok else 503)
 
     async def metrics(request: Request) -> Response:
         lines = [
@@ -165,11 +169,3 @@ def build(settings: Settings) -> Starlette:
         WebSocketRoute("/ws", websocket),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
-
-
-async def _mongo_answers(client: AsyncMongoClient[Any]) -> bool:
-    try:
-        await client.admin.command("ping")
-        return True
-    except Exception:
-        return False

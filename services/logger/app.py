@@ -71,9 +71,11 @@ def build(settings: Settings) -> FastStream:
 
     async def start() -> None:
         await ensure_topics(settings)
-        resources.on_close((await mongo.connect(settings, INDEXES)).close)
+        client = await mongo.connect(settings, INDEXES)
+        resources.on_close(client.close)
         if settings.health_port:
-            resources.on_close(await health.serve(settings.health_port, lambda: broker.ping(timeout=2)))
+            checks = {"kafka": lambda: broker.ping(timeout=2), "mongodb": health.mongodb(client)}
+            resources.on_close(await health.serve(settings.health_port, checks))
 
     async def started() -> None:
         resources.run_in_background(sweep())

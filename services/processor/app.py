@@ -60,9 +60,11 @@ def build(settings: Settings) -> FastStream:
 
     async def start() -> None:
         await ensure_topics(settings)
-        resources.on_close((await mongo.connect(settings, INDEXES)).close)
+        client = await mongo.connect(settings, INDEXES)
+        resources.on_close(client.close)
         if settings.health_port:
-            resources.on_close(await health.serve(settings.health_port, ready))
+            checks = {"kafka": ready, "mongodb": health.mongodb(client), "redis": health.redis(redis)}
+            resources.on_close(await health.serve(settings.health_port, checks))
 
     return FastStream(broker, on_startup=[start], after_shutdown=[resources.close])
 
