@@ -48,13 +48,22 @@ class Services:
         self._spawn(name)
         self.wait_ready(timeout, [name])
 
+    def add_replica(self, service: str, timeout: float = 60) -> str:
+        """One more process of `service`, named e.g. "processor-2"; returns its name."""
+        name = f"{service}-{sum(other.split('-')[0] == service for other in self.processes) + 1}"
+        self.health_ports[name] = free_port()
+        self._spawn(name)
+        self.wait_ready(timeout, [name])
+        return name
+
     def _spawn(self, name: str) -> None:
         env = os.environ | self.env | {"GATEWAY_PORT": str(self.gateway_port)}
         env["HEALTH_PORT"] = str(self.health_ports.get(name, 0))
         log = (self.log_dir / f"{name}.log").open("ab")
         self.logs.append(log)
+        service = name.split("-")[0]
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"], cwd=ROOT, env=env, stdout=log, stderr=log
+            [sys.executable, "-m", f"services.{service}"], cwd=ROOT, env=env, stdout=log, stderr=log
         )
 
     def wait_ready(self, timeout: float, names: tuple[str, ...] | list[str] = SERVICES) -> None:

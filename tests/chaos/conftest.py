@@ -1,5 +1,8 @@
 """The four services as processes on a generated feed of thousands of jobs, for crash cases."""
 
+import contextlib
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,3 +62,28 @@ async def latest_log(services: Services, trigger_id: str) -> dict[str, Any] | No
     async with httpx.AsyncClient(base_url=services.gateway_url) as client:
         page = (await client.get("/api/imports", params={"feed": FEED_ID})).json()
     return next((log for log in page["items"] if log["trigger_id"] == trigger_id), None)
+
+
+def listener_pid(port: int) -> int:
+    """The process listening on a loopback TCP port (the local stack's Kafka or store)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(fields[9])
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        with contextlib.suppress(OSError):
+            if os.readlink(fd).removeprefix("socket:[").removesuffix("]") in inodes:
+                return int(fd.parts[2])
+    raise AssertionError(f"nothing of ours listens on port {port}")
+
+
+@contextlib.contextmanager
+def paused(pid: int) -> Iterator[None]:
+    """SIGSTOP: the process holds its connections but answers nothing, as in a long GC or a VM stall."""
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)

@@ -7,8 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
+from infra.settings import CommonSettings
 from launcher.processes import Services
+from schemas import topics
 from tests.chaos.conftest import JOBS, latest_log, trigger
 
 
@@ -68,3 +72,95 @@ async def test_a_consumer_killed_at_any_point_is_redelivered_and_counted_once(
         0,
     )
     assert await database.jobs.count_documents({}) == JOBS
+
+
+async def test_one_of_two_processor_replicas_killed_mid_import_leaves_the_other_to_finish(
+    services: Services, database: Any
+) -> None:
+    second = services.add_replica("processor")
+    trigger_id = await trigger(services)
+    await wait_for(services, trigger_id, lambda log: counted(log) >= JOBS // 3, timeout=60)
+
+    services.kill(second)
+    log = await wait_for(services, trigger_id, lambda log: log["status"] != "running", timeout=120)
+
+    assert (log["status"], log["total_fetched"], log["new"], log["failed"]) == ("completed", JOBS, JOBS, 0)
+    assert await database.jobs.count_documents({}) == JOBS
+
+
+async def test_every_status_published_twice_more_changes_no_count(
+    services: Services, database: Any, environment: dict[str, str]
+) -> None:
+    trigger_id = await trigger(services)
+    before = await wait_for(services, trigger_id, lambda log: log["status"] != "running", timeout=120)
+
+    settings = CommonSettings()
+    statuses = await read_all(settings, settings.topic(topics.JOBS_STATUS))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        for _ in range(2):
+            for record in statuses:
+                await producer.send(record.topic, record.value, key=record.key, partition=record.partition)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    await logger_caught_up(settings)
+
+    after = await latest_log(services, trigger_id)
+    assert len(statuses) == JOBS
+    assert after is not None
+    assert (
+        {k: after[k] for k in COUNTS}
+        == {k: before[k] for k in COUNTS}
+        == {
+            "status": "completed",
+            "new": JOBS,
+            "updated": 0,
+            "unchanged": 0,
+            "failed": 0,
+            "total_fetched": JOBS,
+        }
+    )
+
+
+COUNTS = ("status", "new", "updated", "unchanged", "failed", "total_fetched")
+
+
+async def read_all(settings: CommonSettings, topic: str) -> list[Any]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=settings.kafka_bootstrap_servers, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(
+            [TopicPartition(topic, p) for p in range(settings.kafka_partitions)]
+        )
+        records: list[Any] = []
+        while sum(ends.values()) > len(records):
+            for batch in (await consumer.getmany(timeout_ms=1000)).values():
+                records += batch
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def logger_caught_up(settings: CommonSettings, timeout: float = 60) -> None:
+    """Wait until the logger's group has committed every status: it has processed them all."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    await consumer.start()
+    try:
+        topic = settings.topic(topics.JOBS_STATUS)
+        partitions = [TopicPartition(topic, p) for p in range(settings.kafka_partitions)]
+        ends = await consumer.end_offsets(partitions)
+        async with asyncio.timeout(timeout):
+            while True:
+                committed = await admin.list_consumer_group_offsets(settings.group("logger"))
+                if all(p in committed and committed[p].offset >= ends[p] for p in partitions):
+                    return
+                await asyncio.sleep(0.2)
+    finally:
+        await consumer.stop()
+        await admin.close()
