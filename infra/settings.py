@@ -9,6 +9,9 @@ class CommonSettings(BaseSettings):
     kafka_bootstrap_servers: str = "localhost:9092"
     kafka_topic_prefix: str = ""
     kafka_partitions: int = 3
+    # The largest event sent, JSON-encoded: under the brokers' default message.max.bytes (1,048,588),
+    # with room for the key and headers. A job over it fails alone instead of failing its run.
+    kafka_max_message_bytes: int = 1_000_000
     mongodb_url: str = "mongodb://localhost:27017/?directConnection=true"
     mongodb_database: str = "job_importer"
     # Statements per bulk write. On the local store 20 to 1,000 measure alike (bench.store); 1,000

@@ -27,6 +27,7 @@ from services.fetcher.health import host_of
 from services.fetcher.identity import source_of
 from services.fetcher.normalize import FeedNormalizer
 from services.fetcher.parse import FeedParseError, FeedStream, stream_feed
+from services.fetcher.wire import sendable
 
 log = logging.getLogger(__name__)
 FEED_CONTENT_TYPES = ("xml", "rss", "atom", "json")
@@ -201,9 +202,14 @@ class Fetcher:
         no_more: list[dict[str, Any]] = []
         while items := await asyncio.to_thread(next, batches, no_more):
             jobs, invalid = normalizer.batch(items)
-            fetched = [(job.job_key, JobFetched(**_job_fields(run), job=job)) for job in jobs]
+            # A job the broker would refuse fails alone, as an invalid item does: one status each.
+            fetched, refused = sendable(
+                [(job.job_key, JobFetched(**_job_fields(run), job=job)) for job in jobs],
+                self.settings.kafka_max_message_bytes,
+            )
             await self.publish(self.settings.topic(topics.JOBS_FETCHED), fetched)
-            await self.publish(self.settings.topic(topics.JOBS_STATUS), [(run.run_id, s) for s in invalid])
+            statuses = [(run.run_id, status) for status in invalid + refused]
+            await self.publish(self.settings.topic(topics.JOBS_STATUS), statuses)
             expected, total = expected + len(jobs) + len(invalid), total + len(items)
         return Published(expected, total, normalizer.duplicates, stream.warnings + normalizer.warnings)
 

@@ -1,5 +1,6 @@
 """Parsed feed → unique Jobs, plus a failed status for every item that cannot become a Job."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,12 @@ from services.fetcher.parse import ParsedFeed
 from services.fetcher.sanitize import MAX_DESCRIPTION_CHARS, describe
 from services.fetcher.text import first_text, one_line, parse_date
 
+log = logging.getLogger(__name__)
 APPLY_SCHEMES = frozenset({"http", "https", "mailto"})
+# Warnings about items listed per run; the rest are counted. They travel in the run's RunFetched,
+# which a feed of 50,000 odd dates would otherwise push past the broker's message size limit.
+MAX_ITEM_WARNINGS = 100
+QUOTED_CHARS = 100
 
 
 class InvalidItem(Exception):
@@ -39,26 +45,48 @@ class FeedNormalizer:
         self, source: str, fmt: str, run: RunStarted, field_map: dict[str, str] | None = None
     ) -> None:
         self.source, self.format, self.run, self.field_map = source, fmt, run, field_map
-        self.warnings = [
+        self._field_map_warnings = [
             f"field_map: {name!r} is not a mappable job field, ignored" for name in unmappable(field_map)
         ]
+        self._item_warnings: list[str] = []
+        self._unlisted_warnings = 0
         self.duplicates = 0
         self._seen: set[str] = set()
         self._position = 0
 
+    @property
+    def warnings(self) -> list[str]:
+        unlisted = self._unlisted_warnings
+        more = [f"{unlisted:,} more warnings about items, not listed"] if unlisted else []
+        return self._field_map_warnings + self._item_warnings + more
+
     def batch(self, items: list[dict[str, Any]]) -> tuple[list[Job], list[JobStatus]]:
+        """Every item becomes a Job or a failed status: whatever goes wrong with one item is its own."""
         jobs: list[Job] = []
         invalid: list[JobStatus] = []
+        warnings: list[str] = []
         for item in items:
             try:
-                jobs.append(normalize_item(item, self.format, self.source, self.warnings, self.field_map))
+                jobs.append(normalize_item(item, self.format, self.source, warnings, self.field_map))
             except InvalidItem as error:
                 invalid.append(_invalid_status(self.run, self.source, self._position, error))
+            except Exception as error:  # a bug, or an input no rule foresaw: this item fails, not the run
+                log.exception("item could not be normalized", extra=self._where())
+                invalid.append(_invalid_status(self.run, self.source, self._position, _unexpected(error)))
             self._position += 1
+        self._keep(warnings)
         unique, _ = collapse_duplicates([job for job in jobs if job.job_key not in self._seen])
         self._seen.update(job.job_key for job in unique)
         self.duplicates += len(jobs) - len(unique)
         return unique, invalid
+
+    def _keep(self, warnings: list[str]) -> None:
+        listed = warnings[: max(0, MAX_ITEM_WARNINGS - len(self._item_warnings))]
+        self._item_warnings += listed
+        self._unlisted_warnings += len(warnings) - len(listed)
+
+    def _where(self) -> dict[str, Any]:
+        return {"run_id": self.run.run_id, "feed_id": self.run.feed_id, "position": self._position}
 
 
 def normalize_feed(
@@ -68,6 +96,11 @@ def normalize_feed(
     normalizer = FeedNormalizer(source, parsed.format, run, field_map)
     jobs, invalid = normalizer.batch(parsed.items)
     return Normalized(jobs, invalid, normalizer.duplicates, list(parsed.warnings) + normalizer.warnings)
+
+
+def _unexpected(error: Exception) -> InvalidItem:
+    # The type alone: the log has the traceback; an exception's text may quote the whole item.
+    return InvalidItem("normalize_error", f"the item could not be normalized: {type(error).__name__}")
 
 
 def _invalid_status(run: RunStarted, source: str, position: int, error: InvalidItem) -> JobStatus:
@@ -150,9 +183,14 @@ def _missing_title(source: str, external_id: str | None, url: str | None) -> Inv
     return InvalidItem("missing_title", "item has no title", key)
 
 
+def _quoted(raw: str) -> str:
+    """A value as a warning quotes it: a field may hold a megabyte, a warning needs its start."""
+    return repr(raw) if len(raw) <= QUOTED_CHARS else f"{raw[:QUOTED_CHARS]!r}... ({len(raw):,} characters)"
+
+
 def _date(item: dict[str, Any], names: tuple[str, ...], key: str, warnings: list[str]) -> datetime | None:
     raw = first_text(item, names)
     parsed = parse_date(raw) if raw else None
     if raw and parsed is None:
-        warnings.append(f"{key}: unparseable date {raw!r}")
+        warnings.append(f"{key}: unparseable date {_quoted(raw)}")
     return parsed

@@ -4,6 +4,7 @@ import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 
@@ -13,6 +14,17 @@ from tests.chaos.conftest import JOBS, listener_pid, paused, trigger
 from tests.chaos.test_crashes import counted, wait_for
 
 STALL_SECONDS = 20
+
+
+def log_lines(services: Services) -> dict[str, int]:
+    return {
+        name: len((services.log_dir / f"{name}.log").read_bytes().splitlines()) for name in services.processes
+    }
+
+
+async def ready(services: Services, name: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        return dict((await client.get(f"http://127.0.0.1:{services.health_ports[name]}/readyz")).json())
 
 
 def port_of(address: str, default: int) -> int:
@@ -29,9 +41,17 @@ async def test_a_dependency_stalled_mid_import_delays_the_run_but_loses_nothing(
     trigger_id = await trigger(services)
     await wait_for(services, trigger_id, lambda log: counted(log) >= JOBS // 4, timeout=60)
 
+    lines_before = log_lines(services)
     with paused(listener_pid(port)):
-        await asyncio.sleep(STALL_SECONDS)
+        await asyncio.sleep(STALL_SECONDS / 2)
+        readiness = await ready(services, "processor")
+        await asyncio.sleep(STALL_SECONDS / 2)
+    logged = {name: lines - lines_before[name] for name, lines in log_lines(services).items()}
     log = await wait_for(services, trigger_id, lambda log: log["status"] != "running", timeout=180)
+
+    missing = "kafka" if dependency == "kafka" else "mongodb"
+    assert readiness["ok"] is False and readiness["checks"][missing] is False, readiness
+    assert all(lines <= 3 * STALL_SECONDS for lines in logged.values()), logged  # a few lines a second
 
     assert (log["status"], log["total_fetched"], log["new"], log["failed"]) == ("completed", JOBS, JOBS, 0)
     assert await database.jobs.count_documents({}) == JOBS

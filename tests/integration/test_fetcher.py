@@ -1,5 +1,6 @@
 """The fetcher against a real HTTP server, Redis and the store: every failure becomes a run event."""
 
+import json
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -48,6 +49,10 @@ class Handler(BaseHTTPRequestHandler):
             "/xxe": lambda: self.reply(200, EXTERNAL_ENTITY),
             "/flood": lambda: self.reply(200, rss(b"<item><title>t</title><guid>g%d</guid></item>", 30)),
             "/fat": lambda: self.reply(200, rss(FAT_ITEM, 1)),
+            "/one-too-large": lambda: self.reply(200, ONE_TOO_LARGE),
+            "/bad-items.json": lambda: self.reply(
+                200, BAD_ITEMS_JSON, {"Content-Type": "application/feed+json"}
+            ),
             "/gone-for-good": lambda: self.reply(301, b"", {"Location": "/feed"}),
             "/unclosed-url": lambda: self.reply(200, UNCLOSED_URL, {"Content-Type": "application/xml"}),
             "/feed.json": lambda: self.reply(200, JSON_FEED, {"Content-Type": "application/feed+json"}),
@@ -114,6 +119,27 @@ def advertising(feed_url: str) -> bytes:
 def rss(item: bytes, count: int) -> bytes:
     items = b"".join(item.replace(b"%d", str(n).encode()) for n in range(count))
     return b"<rss version='2.0'><channel><title>t</title>" + items + b"</channel></rss>"
+
+
+# 200,000 CJK characters: within every field cap, but 1.2 MB encoded (as HTML and as text)
+CJK_ITEM = (
+    "<item><title>職務</title><guid>cjk</guid><description>" + "職務内容" * 50_000 + "</description></item>"
+)
+ONE_TOO_LARGE = rss(b"<item><title>t</title><guid>g%d</guid></item>", 3).replace(
+    b"</channel>", CJK_ITEM.encode() + b"</channel>"
+)
+BAD_ITEMS_JSON = json.dumps(
+    {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "t",
+        "items": [
+            {"id": "1", "title": "Engineer"},
+            {"id": "2", "title": "Engineer \ud800"},  # a lone surrogate: valid JSON, no UTF-8 for it
+            {"id": "3", "title": "Engineer", "content_html": "<p>\ud800</p>"},
+            {"id": "4", "title": "Designer"},
+        ],
+    }
+).encode()
 
 
 @pytest.fixture(scope="module")
@@ -284,6 +310,26 @@ async def test_an_oversized_field_is_cut_with_a_warning(fetcher: Any, server: st
     fetched = events.of(RunFetched)[0]
     assert any("description" in warning for warning in fetched.warnings)
     assert len(job.description_text or "") <= 1_048_576
+
+
+@pytest.mark.parametrize(
+    ("path", "reasons"),
+    [("/one-too-large", {"too_large"}), ("/bad-items.json", {"encode_error", "normalize_error"})],
+)
+async def test_bad_items_fail_alone_and_the_run_expects_a_status_for_each(
+    fetcher: Any, server: str, path: str, reasons: set[str]
+) -> None:
+    importer, events = fetcher
+    await run(importer, f"{server}{path}")
+
+    [fetched] = events.of(RunFetched)
+    failed = events.of(JobStatus)
+    assert not events.of(RunFailed)
+    assert {status.reason_code for status in failed} == reasons and len(failed) == len(reasons)
+    assert fetched.expected_statuses == fetched.total_fetched == len(events.of(JobFetched)) + len(failed)
+    assert all(
+        "bytes encoded; the limit is 1,000,000" in s.message for s in failed if s.reason_code == "too_large"
+    )
 
 
 async def test_an_export_with_an_unclosed_element_imports_every_job_but_the_broken_one(
