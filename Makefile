@@ -44,6 +44,7 @@ schemas: venv
 
 bench: venv
 	$(PY) -m bench.parse
+	$(PY) -m bench.pipeline $(BENCH_ARGS)
 
 lock:
 	$(PY) -m pip install -q uv && $(VENV)/bin/uv pip compile pyproject.toml --extra dev -o requirements.lock
