@@ -42,9 +42,10 @@ test: lint
 schemas: venv
 	$(PY) -m schemas.export schemas/json
 
+# The pipeline bench needs the local stack: started if it does not answer, as for the tests.
 bench: venv
 	$(PY) -m bench.parse
-	$(PY) -m bench.pipeline $(BENCH_ARGS)
+	@bash deploy/local/with-stack.sh $(PY) -m bench.pipeline $(BENCH_ARGS)
 
 lock:
 	$(PY) -m pip install -q uv && $(VENV)/bin/uv pip compile pyproject.toml --extra dev -o requirements.lock
