@@ -75,6 +75,10 @@ class Fetcher:
             # Redelivered after its fetcher stopped mid-run: `recover` finishes that run, not a second.
             log.info("import already in flight", extra={"feed_id": feed.id, "run_id": listed.run.run_id})
             return
+        if await self._in_flight().ended(request.trigger_id, feed.id):
+            # Redelivered after its run ended (a rebalance before the request's offset was committed).
+            log.info("import already done", extra={"feed_id": feed.id, "trigger_id": request.trigger_id})
+            return
         run = new_run(request, feed.id, redact_url(feed.url))
         await self._announce(run)
         try:
@@ -103,7 +107,7 @@ class Fetcher:
             try:
                 await self._ended(feed, run, recovering)
             finally:
-                await self._in_flight().unlisted(run.run_id)
+                await self._in_flight().unlisted(run)
 
     async def _ended(self, feed: Feed, run: RunStarted, recovering: bool) -> None:
         """Import the feed as `run`; whatever fails becomes the run's ending, as data."""

@@ -10,6 +10,9 @@ from redis.asyncio import Redis
 from schemas.events import RunStarted
 from schemas.feeds import Feed
 
+# Requests are delivered at least once: one seen again within a day of its run's end is a copy.
+DONE_SECONDS = 24 * 3600
+
 
 class RunInFlight(BaseModel):
     run: RunStarted
@@ -29,8 +32,16 @@ class RunsInFlight:
     async def listed(self, run: RunStarted, feed: Feed) -> None:
         await self._redis.hset(self._key, run.run_id, RunInFlight(run=run, feed=feed).model_dump_json())
 
-    async def unlisted(self, run_id: str) -> None:
-        await self._redis.hdel(self._key, run_id)
+    async def unlisted(self, run: RunStarted) -> None:
+        """The run has ended: a redelivery of its request must not import the feed again."""
+        await self._redis.set(self._done_key(run.trigger_id, run.feed_id), run.run_id, ex=DONE_SECONDS)
+        await self._redis.hdel(self._key, run.run_id)
+
+    async def ended(self, trigger_id: str, feed_id: str) -> bool:
+        return bool(await self._redis.exists(self._done_key(trigger_id, feed_id)))
+
+    def _done_key(self, trigger_id: str, feed_id: str) -> str:
+        return f"{self._key}:done:{trigger_id}:{feed_id}"
 
     async def orphans(self) -> list[RunInFlight]:
         """Listed runs whose feed is leased by nobody: their fetcher stopped during the fetch."""

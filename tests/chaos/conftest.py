@@ -58,10 +58,15 @@ async def trigger(services: Services) -> str:
     return str(response.json()["trigger_id"])
 
 
-async def latest_log(services: Services, trigger_id: str) -> dict[str, Any] | None:
+async def runs_of(services: Services, trigger_id: str) -> list[dict[str, Any]]:
+    """The trigger's ImportLogs, newest first: one, however often its request was delivered."""
     async with httpx.AsyncClient(base_url=services.gateway_url) as client:
         page = (await client.get("/api/imports", params={"feed": FEED_ID})).json()
-    return next((log for log in page["items"] if log["trigger_id"] == trigger_id), None)
+    return [log for log in page["items"] if log["trigger_id"] == trigger_id]
+
+
+async def latest_log(services: Services, trigger_id: str) -> dict[str, Any] | None:
+    return next(iter(await runs_of(services, trigger_id)), None)
 
 
 def listener_pid(port: int) -> int:

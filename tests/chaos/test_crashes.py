@@ -13,7 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from infra.settings import CommonSettings
 from launcher.processes import Services
 from schemas import topics
-from tests.chaos.conftest import JOBS, latest_log, trigger
+from tests.chaos.conftest import JOBS, latest_log, runs_of, trigger
 
 
 async def wait_for(
@@ -32,17 +32,20 @@ def counted(log: dict[str, Any]) -> int:
     return int(log["new"] + log["updated"] + log["unchanged"] + log["failed"])
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_a_fetcher_killed_mid_feed_leaves_a_run_its_restart_finishes_exactly(
-    services: Services, database: Any
+    services: Services, database: Any, seed: int
 ) -> None:
+    kill_after = int(JOBS * random.Random(seed).uniform(0.02, 0.5))  # while it still publishes
     trigger_id = await trigger(services)
-    started = await wait_for(services, trigger_id, lambda log: counted(log) >= 2_000, timeout=60)
+    started = await wait_for(services, trigger_id, lambda log: counted(log) >= kill_after, timeout=60)
     assert started["status"] == "running"
 
     services.kill("fetcher")
     killed_at = time.monotonic()
     services.restart("fetcher")
     log = await wait_for(services, trigger_id, lambda log: log["status"] != "running", timeout=120)
+    assert len(await runs_of(services, trigger_id)) == 1
 
     assert (log["run_id"], log["status"]) == (started["run_id"], "completed")
     assert (log["total_fetched"], log["new"], log["updated"], log["failed"]) == (JOBS, JOBS, 0, 0)
@@ -63,6 +66,7 @@ async def test_a_consumer_killed_at_any_point_is_redelivered_and_counted_once(
     services.kill(service)
     services.restart(service)
     log = await wait_for(services, trigger_id, lambda log: log["status"] != "running", timeout=120)
+    assert len(await runs_of(services, trigger_id)) == 1
 
     assert (log["status"], log["total_fetched"], log["new"], log["updated"], log["failed"]) == (
         "completed",
@@ -83,6 +87,7 @@ async def test_one_of_two_processor_replicas_killed_mid_import_leaves_the_other_
 
     services.kill(second)
     log = await wait_for(services, trigger_id, lambda log: log["status"] != "running", timeout=120)
+    assert len(await runs_of(services, trigger_id)) == 1
 
     assert (log["status"], log["total_fetched"], log["new"], log["failed"]) == ("completed", JOBS, JOBS, 0)
     assert await database.jobs.count_documents({}) == JOBS
@@ -93,6 +98,7 @@ async def test_every_status_published_twice_more_changes_no_count(
 ) -> None:
     trigger_id = await trigger(services)
     before = await wait_for(services, trigger_id, lambda log: log["status"] != "running", timeout=120)
+    assert len(await runs_of(services, trigger_id)) == 1
 
     settings = CommonSettings()
     statuses = await read_all(settings, settings.topic(topics.JOBS_STATUS))

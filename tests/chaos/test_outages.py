@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from infra.settings import CommonSettings
 from launcher.processes import Services
-from tests.chaos.conftest import JOBS, listener_pid, paused, trigger
+from tests.chaos.conftest import JOBS, listener_pid, paused, runs_of, trigger
 from tests.chaos.test_crashes import counted, wait_for
 
 STALL_SECONDS = 20
@@ -48,6 +48,7 @@ async def test_a_dependency_stalled_mid_import_delays_the_run_but_loses_nothing(
         await asyncio.sleep(STALL_SECONDS / 2)
     logged = {name: lines - lines_before[name] for name, lines in log_lines(services).items()}
     log = await wait_for(services, trigger_id, lambda log: log["status"] != "running", timeout=180)
+    assert len(await runs_of(services, trigger_id)) == 1
 
     missing = "kafka" if dependency == "kafka" else "mongodb"
     assert readiness["ok"] is False and readiness["checks"][missing] is False, readiness
@@ -71,6 +72,7 @@ async def test_redis_losing_its_state_and_connections_mid_import_loses_nothing(
     await redis.execute_command("CLIENT", "KILL", "TYPE", "normal")
     await redis.aclose()
     log = await wait_for(services, trigger_id, lambda log: log["status"] != "running", timeout=180)
+    assert len(await runs_of(services, trigger_id)) == 1
 
     assert (log["status"], log["total_fetched"], log["new"], log["failed"]) == ("completed", JOBS, JOBS, 0)
     assert await database.jobs.count_documents({}) == JOBS

@@ -3,6 +3,7 @@
 import json
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -184,10 +185,11 @@ async def fetcher(environment: dict[str, str], database: Any) -> AsyncIterator[t
     await client.close()
 
 
-async def run(fetcher: Fetcher, url: str, feed_id: str = "f") -> None:
+async def run(fetcher: Fetcher, url: str, feed_id: str = "f", trigger_id: str | None = None) -> None:
     feed = Feed(id=feed_id, url=url)
     await registry.register([feed])
-    await fetcher.import_feed(feed, ImportRequested(trigger_id="t", trigger=Trigger.API, feeds=[feed_id]))
+    request = ImportRequested(trigger_id=trigger_id or uuid.uuid4().hex, trigger=Trigger.API, feeds=[feed_id])
+    await fetcher.import_feed(feed, request)
 
 
 async def test_a_feed_becomes_one_job_fetched_per_job_then_the_run_facts(fetcher: Any, server: str) -> None:
@@ -481,8 +483,9 @@ async def test_a_request_redelivered_after_its_fetcher_stopped_starts_no_second_
     importer, events = fetcher
     stopped = await stopped_mid_fetch(importer, f"{server}/feed")
 
-    await run(importer, f"{server}/feed")  # the same trigger and feed, as Kafka redelivers it
+    await run(importer, f"{server}/feed", trigger_id="t")  # the same trigger and feed, as Kafka redelivers it
     assert events.sent == []
     await importer.recover()
+    await run(importer, f"{server}/feed", trigger_id="t")  # and again after that run ended
 
     assert {event.run_id for event in events.sent} == {stopped.run_id}
