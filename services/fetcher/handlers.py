@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import httpx
 from pydantic import BaseModel
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from infra.redact import redact_url
 from infra.throttle import LeaseHeld, Throttled, TokenBucket, lease, pause_host
@@ -71,13 +72,7 @@ class Fetcher:
         await asyncio.gather(*(bounded(feed) for feed in feeds))
 
     async def import_feed(self, feed: Feed, request: ImportRequested) -> None:
-        if listed := await self._in_flight().find(request.trigger_id, feed.id):
-            # Redelivered after its fetcher stopped mid-run: `recover` finishes that run, not a second.
-            log.info("import already in flight", extra={"feed_id": feed.id, "run_id": listed.run.run_id})
-            return
-        if await self._in_flight().ended(request.trigger_id, feed.id):
-            # Redelivered after its run ended (a rebalance before the request's offset was committed).
-            log.info("import already done", extra={"feed_id": feed.id, "trigger_id": request.trigger_id})
+        if await self._delivered_before(request, feed):
             return
         run = new_run(request, feed.id, redact_url(feed.url))
         await self._announce(run)
@@ -86,6 +81,21 @@ class Fetcher:
         except LeaseHeld as held:  # another run is importing this feed right now: nothing to record
             error = f"feed is already being imported by {held.holder}"
             await self._announce(RunFailed(**_run_fields(run), error=error))
+        except Exception as error:  # the lease could not be taken or given back (Redis away)
+            log.exception("run crashed", extra={"feed_id": feed.id, "run_id": run.run_id})
+            error_text = f"internal error: {type(error).__name__}"
+            await self._announce(RunFailed(**_run_fields(run), error=error_text))
+
+    async def _delivered_before(self, request: ImportRequested, feed: Feed) -> bool:
+        """Requests come at least once: a copy whose run is in flight or over starts no second run."""
+        try:
+            if listed := await self._in_flight().find(request.trigger_id, feed.id):
+                # Its fetcher stopped mid-run: `recover` finishes that run.
+                log.info("import already in flight", extra={"feed_id": feed.id, "run_id": listed.run.run_id})
+                return True
+            return await self._in_flight().ended(request.trigger_id, feed.id)
+        except RedisError:  # no way to tell: import, and the run says why if Redis stays away
+            return False
 
     async def recover(self) -> int:
         """Finish the runs whose fetcher stopped during the fetch: fetch each feed again, as that run.

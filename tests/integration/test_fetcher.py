@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from infra import mongo
 from infra.throttle import lease, paused_for
+from launcher.processes import free_port
 from schemas.events import ImportRequested, JobFetched, JobStatus, RunFailed, RunFetched, RunStarted, Trigger
 from schemas.feeds import Feed
 from services.fetcher import registry
@@ -489,3 +490,15 @@ async def test_a_request_redelivered_after_its_fetcher_stopped_starts_no_second_
     await run(importer, f"{server}/feed", trigger_id="t")  # and again after that run ended
 
     assert {event.run_id for event in events.sent} == {stopped.run_id}
+
+
+async def test_with_redis_away_a_run_still_ends_saying_why(fetcher: Any, server: str) -> None:
+    importer, events = fetcher
+    away = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=1)
+    try:
+        await run(Fetcher(importer.settings, importer.http, away, events), f"{server}/feed")
+    finally:
+        await away.aclose()
+
+    [started], [failed] = events.of(RunStarted), events.of(RunFailed)
+    assert (failed.run_id, failed.error) == (started.run_id, "internal error: ConnectionError")
