@@ -112,6 +112,16 @@ async def test_two_feeds_sharing_jobs_import_with_exact_counts_then_all_unchange
     assert {log["run_id"] for log in history} == run_ids | {log["run_id"] for log in second.values()}
 
 
+async def feeds_once_healthy(client: httpx.AsyncClient, feed_id: str) -> dict[str, Any]:
+    """The registry once `feed_id` shows its success, which the fetcher records after the run ends."""
+    async with asyncio.timeout(10):
+        while True:
+            feeds = {feed["id"]: feed for feed in (await client.get("/api/feeds")).json()["items"]}
+            if feeds[feed_id]["last_success_at"]:
+                return feeds
+            await asyncio.sleep(0.1)
+
+
 async def test_the_gateway_serves_history_feeds_jobs_and_filtered_live_events(services: Services) -> None:
     async with (
         httpx.AsyncClient(base_url=services.gateway_url) as client,
@@ -148,7 +158,7 @@ async def test_the_gateway_serves_history_feeds_jobs_and_filtered_live_events(se
         ).json()
         assert [log["run_id"] for log in completed["items"]] == [run_id]
 
-        feeds = {feed["id"]: feed for feed in (await client.get("/api/feeds")).json()["items"]}
+        feeds = await feeds_once_healthy(client, "wwr-back-end")
         assert set(feeds) == set(FEEDS)
         assert feeds["wwr-back-end"]["last_success_at"] and feeds["wwr-back-end"]["consecutive_failures"] == 0
 
