@@ -22,6 +22,10 @@ from schemas.feeds import Feed
 Page = tuple[list[dict[str, Any]], str | None]
 
 
+# The logger's counting bookkeeping is its own business, not the API's.
+IMPORT_LOG_VIEW = {"_id": 0, "counting": 0, "version": 0}
+
+
 async def imports(
     db: AsyncDatabase[Any], *, feed: str | None, status: str | None, limit: int, cursor: str | None
 ) -> Page:
@@ -33,13 +37,13 @@ async def imports(
         query["status"] = status
     if cursor:
         query["_id"] = {"$lt": cursor}
-    found = db.import_logs.find(query, {"_id": 0}).sort("_id", DESCENDING).limit(limit)
+    found = db.import_logs.find(query, IMPORT_LOG_VIEW).sort("_id", DESCENDING).limit(limit)
     rows = [row async for row in found]
     return rows, (rows[-1]["run_id"] if len(rows) == limit else None)
 
 
 async def one_import(db: AsyncDatabase[Any], run_id: str) -> dict[str, Any] | None:
-    result: dict[str, Any] | None = await db.import_logs.find_one({"_id": run_id}, {"_id": 0})
+    result: dict[str, Any] | None = await db.import_logs.find_one({"_id": run_id}, IMPORT_LOG_VIEW)
     return result
 
 
