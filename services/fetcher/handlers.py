@@ -137,16 +137,8 @@ class Fetcher:
     async def _run(self, feed: Feed, run: RunStarted, recovering: bool = False) -> None:
         # Fetching again for a stopped run asks for the whole feed: a 304 would end it with no jobs.
         stored = None if recovering else await registry.load(feed.id)
-        await self._host_bucket().take(
-            host_of(feed.url), longest_wait=self.settings.fetch_longest_host_wait_seconds
-        )
-        fetched = await fetch(
-            self.http,
-            feed.url,
-            max_bytes=feed.max_bytes or self.settings.fetch_max_bytes,
-            total_timeout=self.settings.fetch_timeout_seconds,
-            validators=Validators(stored.etag, stored.last_modified) if stored else Validators(),
-        )
+        validators = Validators(stored.etag, stored.last_modified) if stored else Validators()
+        fetched = await self._fetch(feed, feed.url, validators)
         fetched, discovered = await self._discover(feed, fetched)
         with fetched:
             await self._follow_moves(feed, fetched, discovered)
@@ -181,19 +173,24 @@ class Fetcher:
             return page, None
         with page:
             url = await asyncio.to_thread(advertised_feed, page.body, page.url)
-        await self._host_bucket().take(
-            host_of(url), longest_wait=self.settings.fetch_longest_host_wait_seconds
-        )
-        fetched = await fetch(
-            self.http,
-            url,
-            max_bytes=feed.max_bytes or self.settings.fetch_max_bytes,
-            total_timeout=self.settings.fetch_timeout_seconds,
-        )
+        fetched = await self._fetch(feed, url, Validators())
         if _is_html_page(fetched):
             fetched.close()
             raise FeedParseError(f"not a job feed: the page advertises {redact_url(url)}, an HTML page too")
         return fetched, url
+
+    async def _fetch(self, feed: Feed, url: str, validators: Validators) -> Fetched:
+        """One request for `feed`, within its host's rate and the feed's limits."""
+        await self._host_bucket().take(
+            host_of(url), longest_wait=self.settings.fetch_longest_host_wait_seconds
+        )
+        return await fetch(
+            self.http,
+            url,
+            max_bytes=feed.max_bytes or self.settings.fetch_max_bytes,
+            total_timeout=self.settings.fetch_timeout_seconds,
+            validators=validators,
+        )
 
     async def _follow_moves(self, feed: Feed, fetched: Fetched, discovered: str | None) -> None:
         """The registry keeps where the feed lives now: after permanent redirects, or as discovered."""

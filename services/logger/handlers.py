@@ -22,20 +22,21 @@ async def record_events(
     logs = []
     for run_id in touched:
         if run_id in by_run:
-            log = await count_statuses(run_id, by_run[run_id], failures_kept, bulk_size, now)
+            log, recount_due = await count_statuses(run_id, by_run[run_id], failures_kept, bulk_size, now)
         else:
-            log = await store.load(run_id)
-        logs.append(await conclude(log, failures_kept, now))
+            log, recount_due = await store.load(run_id)
+        if recount_due:
+            log = await recount(log, failures_kept)
+        logs.append(await conclude(log, now))
     return logs
 
 
 async def count_statuses(
     run_id: str, statuses: list[JobStatus], failures_kept: int, bulk_size: int, now: datetime
-) -> ImportLog:
+) -> tuple[ImportLog, bool]:
     await store.begin_counting(run_id)
     counted = await store.insert_statuses(statuses, now, bulk_size)
-    log, recount_due = await store.count(run_id, counted, failures_kept, now)
-    return await recount(log, failures_kept) if recount_due else log
+    return await store.count(run_id, counted, failures_kept, now)
 
 
 async def recount(log: ImportLog, failures_kept: int) -> ImportLog:
@@ -47,15 +48,15 @@ async def recount(log: ImportLog, failures_kept: int) -> ImportLog:
     return log.model_copy(update={o.value: counts.get(o, 0) for o in Outcome} | {"failures": failures})
 
 
-async def conclude(log: ImportLog, failures_kept: int, now: datetime) -> ImportLog:
+async def conclude(log: ImportLog, now: datetime) -> ImportLog:
     """Settle the run and keep open_runs to the runs still in progress."""
     settled = settle(log, _counts(log), log.failures, now)
-    if settled.status is not RunStatus.RUNNING:
-        if (settled.status, settled.finished_at) != (log.status, log.finished_at):
-            await store.save_ending(settled)
-        await store.mark_over(log.run_id)
-    else:
-        await store.mark_open([log.run_id], now)
+    if settled.status is RunStatus.RUNNING:
+        await store.mark_open(log.run_id, now)
+        return settled
+    if (settled.status, settled.finished_at) != (log.status, log.finished_at):
+        await store.save_ending(settled)
+    await store.mark_over(log.run_id)
     return settled
 
 
@@ -64,15 +65,15 @@ async def expire_stale_runs(timeout_seconds: int, failures_kept: int) -> list[Im
     now = datetime.now(UTC)
     ended = []
     for run_id in await store.silent_runs(now - timedelta(seconds=timeout_seconds)):
-        log = await store.load(run_id)
-        if await store.counting(run_id):
+        log, recount_due = await store.load(run_id)
+        if recount_due:
             log = await recount(log, failures_kept)
-        log = await conclude(log, failures_kept, now)
-        if log.status is RunStatus.RUNNING:
-            log = expire(log, now, timeout_seconds)
-            await store.save_ending(log)
-            await store.mark_over(run_id)
-        ended.append(log)
+        settled = settle(log, _counts(log), log.failures, now)
+        if settled.status is RunStatus.RUNNING:
+            settled = expire(settled, now, timeout_seconds)
+        await store.save_ending(settled)
+        await store.mark_over(run_id)
+        ended.append(settled)
     return ended
 
 

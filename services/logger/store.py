@@ -51,8 +51,6 @@ INDEXES = {
     ],
     OpenRunDocument: [IndexModel([("heard_at", ASCENDING)], name="by_silence")],
 }
-COUNTERS = {outcome: outcome.value for outcome in Outcome}
-BOOKKEEPING = {"_id": 0, "counting": 0, "version": 0}
 
 
 def _logs() -> Any:
@@ -98,9 +96,9 @@ async def count(
     run_id: str, counted: list[JobStatus], failures_kept: int, now: datetime
 ) -> tuple[ImportLog, bool]:
     """Add the newly stored statuses to the run's counts; also say whether a recount is due."""
-    increments = {field: 0 for field in COUNTERS.values()} | {"counting": -1, "version": 1}
+    increments = {outcome.value: 0 for outcome in Outcome} | {"counting": -1, "version": 1}
     for status in counted:
-        increments[COUNTERS[status.outcome]] += 1
+        increments[status.outcome.value] += 1
     increments["total_imported"] = increments["new"] + increments["updated"]
     failures = [_failure(status) for status in counted if status.outcome is Outcome.FAILED]
     document = await _logs().find_one_and_update(
@@ -112,7 +110,7 @@ async def count(
         },
         return_document=ReturnDocument.AFTER,
     )
-    return ImportLog.model_validate(document), document.get("counting", 0) > 0
+    return _with_recount_due(document)
 
 
 async def recount(run_id: str, failures_kept: int) -> tuple[dict[Outcome, int], list[Failure]] | None:
@@ -126,7 +124,7 @@ async def recount(run_id: str, failures_kept: int) -> tuple[dict[Outcome, int], 
     counts = {Outcome(row["_id"]): row["n"] async for row in cursor}
     failed = _statuses().find({"run_id": run_id, "outcome": Outcome.FAILED.value}).limit(failures_kept)
     failures = [_failure(JobStatus.model_validate(doc)) async for doc in failed]
-    exact = {COUNTERS[outcome]: counts.get(outcome, 0) for outcome in Outcome}
+    exact = {outcome.value: counts.get(outcome, 0) for outcome in Outcome}
     exact["total_imported"] = exact["new"] + exact["updated"]
     written = await _logs().update_one(
         {"_id": run_id, "version": before.get("version")},
@@ -135,14 +133,9 @@ async def recount(run_id: str, failures_kept: int) -> tuple[dict[Outcome, int], 
     return (counts, [Failure.model_validate(f) for f in failures]) if written.modified_count else None
 
 
-async def load(run_id: str) -> ImportLog:
-    document = await _logs().find_one({"_id": run_id}, BOOKKEEPING)
-    return ImportLog.model_validate(document or {"run_id": run_id})
-
-
-async def counting(run_id: str) -> bool:
-    document = await _logs().find_one({"_id": run_id}, {"counting": 1})
-    return bool(document and document.get("counting", 0) > 0)
+async def load(run_id: str) -> tuple[ImportLog, bool]:
+    """The run's ImportLog, and whether an attempt died between storing statuses and counting them."""
+    return _with_recount_due(await _logs().find_one({"_id": run_id}) or {"run_id": run_id})
 
 
 async def save_ending(log: ImportLog) -> None:
@@ -151,9 +144,8 @@ async def save_ending(log: ImportLog) -> None:
     await _logs().update_one({"_id": log.run_id}, {"$set": fields})
 
 
-async def mark_open(run_ids: Iterable[str], now: datetime) -> None:
-    for run_id in run_ids:
-        await _open_runs().update_one({"_id": run_id}, {"$set": {"heard_at": now}}, upsert=True)
+async def mark_open(run_id: str, now: datetime) -> None:
+    await _open_runs().update_one({"_id": run_id}, {"$set": {"heard_at": now}}, upsert=True)
 
 
 async def mark_over(run_id: str) -> None:
@@ -174,6 +166,10 @@ def _on_insert(run_id: str, setting: Iterable[str] = ()) -> dict[str, Any]:
     """A new ImportLog starts with every field at its default, but those the update sets."""
     defaults = ImportLog(run_id=run_id, status=RunStatus.RUNNING).model_dump()
     return {"$setOnInsert": {name: value for name, value in defaults.items() if name not in set(setting)}}
+
+
+def _with_recount_due(document: dict[str, Any]) -> tuple[ImportLog, bool]:
+    return ImportLog.model_validate(document), document.get("counting", 0) > 0
 
 
 def _failure(status: JobStatus) -> dict[str, Any]:

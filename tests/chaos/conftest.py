@@ -9,10 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
-from launcher.feed_server import FeedServer
-from launcher.processes import Services, free_port
+from launcher.processes import Services
+from tests.e2e.conftest import running_services
 
 JOBS = 20_000
 FEED_ID = "chaos"
@@ -30,25 +29,10 @@ def write_feed(path: Path, jobs: int) -> None:
 @pytest.fixture
 def services(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
     write_feed(tmp_path / "chaos.rss", JOBS)
-    with FeedServer(tmp_path, conditional=False) as feed_server:
-        feeds_file = tmp_path / "feeds.yaml"
-        feeds_file.write_text(
-            yaml.safe_dump({"feeds": [{"id": FEED_ID, "url": feed_server.url("chaos.rss")}]})
-        )
-        env = namespace | {
-            "FEEDS_FILE": str(feeds_file),
-            "FETCH_ALLOW_PRIVATE_NETWORKS": "true",
-            "FETCH_HOST_REQUESTS_PER_MINUTE": "60000",
-            "SCHEDULER_ENABLED": "false",
-            # A dead fetcher's lease ends in 3 s and any replica looks for its runs every second.
-            "FETCH_LEASE_SECONDS": "3",
-            "FETCH_RECOVERY_INTERVAL_SECONDS": "1",
-            "LOG_LEVEL": "INFO",
-        }
-        running = Services(env, tmp_path / "logs", free_port())
-        running.start()
+    # A dead fetcher's lease ends in 3 s and any replica looks for its runs every second.
+    recovering = {"FETCH_LEASE_SECONDS": "3", "FETCH_RECOVERY_INTERVAL_SECONDS": "1"}
+    with running_services(namespace, tmp_path, tmp_path, {FEED_ID: "chaos.rss"}, **recovering) as running:
         yield running
-        running.stop()
 
 
 async def trigger(services: Services) -> str:

@@ -1,5 +1,6 @@
 """The four services as processes against the real stack, importing feeds from a local HTTP server."""
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,20 +14,31 @@ from tests.conftest import DATA
 FEEDS = {"wwr-remote": "wwr_remote_jobs_2022.rss", "wwr-back-end": "wwr_back_end_2022.rss"}
 
 
-@pytest.fixture
-def services(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
-    with FeedServer(DATA, conditional=False) as feed_server:
-        registry = [{"id": feed_id, "url": feed_server.url(name)} for feed_id, name in FEEDS.items()]
+@contextlib.contextmanager
+def running_services(
+    namespace: dict[str, str], tmp_path: Path, directory: Path, feeds: dict[str, str], **env: str
+) -> Iterator[Services]:
+    """The four services importing `feeds` (feed id -> file in `directory`, served on loopback)."""
+    with FeedServer(directory, conditional=False) as feed_server:
+        registry = [{"id": feed_id, "url": feed_server.url(name)} for feed_id, name in feeds.items()]
         feeds_file = tmp_path / "feeds.yaml"
         feeds_file.write_text(yaml.safe_dump({"feeds": registry}))
-        env = namespace | {
+        settings = namespace | {
             "FEEDS_FILE": str(feeds_file),
             "FETCH_ALLOW_PRIVATE_NETWORKS": "true",
             "SCHEDULER_ENABLED": "false",
             "FETCH_HOST_REQUESTS_PER_MINUTE": "60000",  # politeness has its own test
             "LOG_LEVEL": "INFO",
         }
-        running = Services(env, tmp_path / "logs", free_port())
+        running = Services(settings | env, tmp_path / "logs", free_port())
         running.start()
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+@pytest.fixture
+def services(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
+    with running_services(namespace, tmp_path, DATA, FEEDS) as running:
         yield running
-        running.stop()

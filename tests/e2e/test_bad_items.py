@@ -9,11 +9,10 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-import yaml
 
-from launcher.feed_server import FeedServer
-from launcher.processes import Services, free_port
+from launcher.processes import Services
 from tests.conftest import DATA
+from tests.e2e.conftest import running_services
 
 pytestmark = pytest.mark.e2e
 
@@ -31,21 +30,8 @@ HUGE_ITEM = (
 def services(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
     feed = (DATA / BASE_FEED).read_text(encoding="utf-8").replace("</channel>", HUGE_ITEM + "</channel>")
     (tmp_path / "bad-items.rss").write_text(feed, encoding="utf-8")
-    with FeedServer(tmp_path, conditional=False) as feed_server:
-        feeds_file = tmp_path / "feeds.yaml"
-        feeds_file.write_text(
-            yaml.safe_dump({"feeds": [{"id": "bad-items", "url": feed_server.url("bad-items.rss")}]})
-        )
-        env = namespace | {
-            "FEEDS_FILE": str(feeds_file),
-            "FETCH_ALLOW_PRIVATE_NETWORKS": "true",
-            "SCHEDULER_ENABLED": "false",
-            "LOG_LEVEL": "INFO",
-        }
-        running = Services(env, tmp_path / "logs", free_port())
-        running.start()
+    with running_services(namespace, tmp_path, tmp_path, {"bad-items": "bad-items.rss"}) as running:
         yield running
-        running.stop()
 
 
 async def final_log(socket: Any, feed_id: str) -> dict[str, Any]:
