@@ -7,6 +7,8 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY schemas schemas
 COPY infra infra
 COPY services services
+COPY deploy/vendor_docs.py deploy/vendor_docs.py
+RUN python deploy/vendor_docs.py   # the API docs page's Swagger UI, from its npm package
 COPY deploy/feeds.yaml deploy/feeds.yaml
 RUN useradd --system --uid 10001 importer
 USER importer

@@ -31,17 +31,19 @@ def parse_and_normalize_seconds(feed: Path) -> float:
     return time.perf_counter() - started
 
 
-async def trigger(gateway_url: str, feed_id: str) -> str:
-    async with httpx.AsyncClient(base_url=gateway_url) as client:
+async def trigger(gateway_url: str, headers: dict[str, str], feed_id: str) -> str:
+    async with httpx.AsyncClient(base_url=gateway_url, headers=headers) as client:
         response = await client.post("/api/imports", json={"feeds": [feed_id], "trigger": "manual"})
     response.raise_for_status()
     return str(response.json()["trigger_id"])
 
 
-async def final_log(gateway_url: str, feed_id: str, trigger_id: str, timeout: float) -> dict[str, Any] | None:
+async def final_log(
+    gateway_url: str, headers: dict[str, str], feed_id: str, trigger_id: str, timeout: float
+) -> dict[str, Any] | None:
     """The run's ImportLog once final, or as far as it got when the time is up."""
     deadline, latest = time.monotonic() + timeout, None
-    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=gateway_url, headers=headers, timeout=30) as client:
         while time.monotonic() < deadline:
             page = (await client.get("/api/imports", params={"feed": feed_id, "limit": 5})).json()
             ours = [log for log in page["items"] if log.get("trigger_id") == trigger_id]

@@ -117,8 +117,8 @@ class Bench:
     async def warm_up(self, group: Group, services: Services) -> None:
         """One tiny import first: consumer groups joining (seconds) belong to no case."""
         write_feed(self.workdir / "feeds" / f"{group.warm_up_feed_id}.rss", group.warm_up_feed_id, 10)
-        trigger_id = await trigger(services.gateway_url, group.warm_up_feed_id)
-        log = await final_log(services.gateway_url, group.warm_up_feed_id, trigger_id, 120)
+        trigger_id = await trigger(services.gateway_url, services.headers, group.warm_up_feed_id)
+        log = await final_log(services.gateway_url, services.headers, group.warm_up_feed_id, trigger_id, 120)
         if log is None or log["status"] != "completed":
             say(f"{group.name}: the warm-up import did not complete: {log}")
 
@@ -131,8 +131,10 @@ class Bench:
         pids = usage.watched(services, self.settings)
         since, cpu_before = await timeline.mark(), usage.cpu_now(pids)
         started = time.time()
-        trigger_id = await trigger(services.gateway_url, group.feed_id)
-        log = await final_log(services.gateway_url, group.feed_id, trigger_id, self.options.timeout)
+        trigger_id = await trigger(services.gateway_url, services.headers, group.feed_id)
+        log = await final_log(
+            services.gateway_url, services.headers, group.feed_id, trigger_id, self.options.timeout
+        )
         cpu_line = usage.cpu_line(cpu_before, usage.cpu_now(pids), time.time() - started)
         if log is None or log["status"] == "running":
             reached = await progress(group.jobs, log, timeline, since)

@@ -33,7 +33,7 @@ async def readiness(checks: Checks) -> dict[str, bool]:
     return dict(zip(checks, answers, strict=True))
 
 
-async def serve(port: int, checks: Checks) -> Callable[[], Awaitable[None]]:
+async def serve(host: str, port: int, checks: Checks) -> Callable[[], Awaitable[None]]:
     """Start answering probes; returns the coroutine function that stops it."""
 
     async def respond(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -56,7 +56,7 @@ async def serve(port: int, checks: Checks) -> Callable[[], Awaitable[None]]:
         finally:
             writer.close()
 
-    server = await asyncio.start_server(respond, host="0.0.0.0", port=port)
+    server = await asyncio.start_server(respond, host=host, port=port)
 
     async def stop() -> None:
         server.close()

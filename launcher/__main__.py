@@ -35,8 +35,9 @@ def main() -> None:
             )
             services.start()
             try:
-                _trigger(services.gateway_url)
-                _say(f"\nDashboard: {services.gateway_url}/  (logs: {STATE / 'logs'}; Ctrl-C stops all)\n")
+                _trigger(services)
+                _say(f"\nDashboard: {services.gateway_url}/  (logs: {STATE / 'logs'}; Ctrl-C stops all)")
+                _say(f"Sign in to import and edit: {services.gateway_url}/login#token={services.token}\n")
                 stop.wait()
             finally:
                 services.stop()
@@ -55,14 +56,20 @@ def _environment(feeds: FeedServer) -> dict[str, str]:
     feeds_file = STATE / "demo-feeds.yaml"
     feeds_file.parent.mkdir(parents=True, exist_ok=True)
     feeds_file.write_text(yaml.safe_dump(registry))
-    return {"FEEDS_FILE": str(feeds_file), "FETCH_ALLOW_PRIVATE_NETWORKS": "true"}
+    # The demo's history is open to read; writes still need the token printed at start.
+    demo = {
+        "FEEDS_FILE": str(feeds_file),
+        "FETCH_ALLOW_PRIVATE_NETWORKS": "true",
+        "GATEWAY_PUBLIC_READS": "true",
+    }
+    return demo | {name: value for name, value in os.environ.items() if name.startswith("GATEWAY_")}
 
 
-def _trigger(gateway_url: str) -> None:
+def _trigger(services: Services) -> None:
     request = urllib.request.Request(
-        f"{gateway_url}/api/imports",
+        f"{services.gateway_url}/api/imports",
         data=json.dumps({"feeds": [], "trigger": "manual"}).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json"} | services.headers,
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=10) as response:

@@ -1,6 +1,7 @@
 """Start the four services as child processes, wait until each is healthy, stop them all."""
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -21,10 +22,15 @@ def free_port() -> int:
 
 
 class Services:
-    """The four services with one environment; their logs go to `log_dir/<service>.log`."""
+    """The four services with one environment; their logs go to `log_dir/<service>.log`.
+
+    The gateway's API token is the environment's first GATEWAY_API_TOKENS, or a new random one.
+    """
 
     def __init__(self, env: dict[str, str], log_dir: Path, gateway_port: int) -> None:
-        self.env, self.log_dir, self.gateway_port = env, log_dir, gateway_port
+        self.token = env.get("GATEWAY_API_TOKENS", "").split(",")[0] or secrets.token_urlsafe(24)
+        self.env = {"GATEWAY_API_TOKENS": self.token} | env
+        self.log_dir, self.gateway_port = log_dir, gateway_port
         self.health_ports = {name: free_port() for name in SERVICES if name != "gateway"}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.logs: list[IO[bytes]] = []
@@ -33,11 +39,15 @@ class Services:
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
 
-    def start(self, timeout: float = 60) -> None:
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def start(self, timeout: float = 60, names: tuple[str, ...] = SERVICES) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for name in SERVICES:
+        for name in names:
             self._spawn(name)
-        self.wait_ready(timeout)
+        self.wait_ready(timeout, names)
 
     def kill(self, name: str) -> None:
         """SIGKILL, as a crash or the OOM killer would: no shutdown hook runs."""

@@ -1,55 +1,49 @@
-"""The feeds registry through the API: list, add, change, disable (never delete: health stays)."""
+"""Feed edits through the API: add, change, disable (never delete: the feed's health history stays).
 
+The gateway edits only a feed's registry fields and marks the entry `origin: api`, so the
+fetcher's FEEDS_FILE no longer manages it; the fetcher owns the health fields.
+"""
+
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from pymongo.errors import DuplicateKeyError
 
-from services.gateway import queries
-from services.gateway.responses import json_object, json_response
+from schemas.feeds import Feed
+from schemas.views import FeedChange, FeedEntry
 
 
-def feed_routes(db: AsyncDatabase[Any]) -> list[Route]:
-    async def list_feeds(request: Request) -> Response:
-        return json_response({"items": await queries.feeds(db)})
+class FeedConflict(Exception):
+    """Another feed has this id or URL."""
 
-    async def get_feed(request: Request) -> Response:
-        row = await queries.feed(db, request.path_params["feed_id"])
-        return json_response(row) if row else json_response({"error": "no such feed"}, 404)
 
-    async def add_feed(request: Request) -> Response:
-        try:
-            entry = queries.FeedEntry.model_validate(await json_object(request))
-            return json_response(await queries.add_feed(db, entry), 201)
-        except ValueError as error:
-            return json_response({"error": "invalid feed", "detail": str(error)}, 422)
-        except queries.FeedExists:
-            return json_response({"error": "a feed with this id exists; change it with PATCH"}, 409)
+async def add(db: AsyncDatabase[Any], entry: FeedEntry) -> None:
+    """Register a new feed, due at once; FeedConflict when the id (even disabled) or URL is taken."""
+    await _url_free(db, entry.url, entry.id)
+    schedule = {"next_check_at": datetime.now(UTC), "consecutive_failures": 0}
+    try:
+        await db.feeds.insert_one({"_id": entry.id, **entry.model_dump(), "origin": "api", **schedule})
+    except DuplicateKeyError:
+        raise FeedConflict(f"a feed with id {entry.id!r} exists; change it with PATCH") from None
 
-    async def change_feed(request: Request) -> Response:
-        try:
-            changes = await json_object(request)
-        except ValueError as error:
-            return json_response({"error": "invalid change", "detail": str(error)}, 422)
-        return await edit(request.path_params["feed_id"], changes)
 
-    async def disable_feed(request: Request) -> Response:
-        # Disabled, not deleted: the feed's health history stays, and PATCH can enable it again.
-        return await edit(request.path_params["feed_id"], {"enabled": False})
+async def change(db: AsyncDatabase[Any], feed_id: str, changes: FeedChange) -> bool:
+    """Apply the changes (ValueError if the result is invalid); False if the feed is unknown."""
+    stored = await db.feeds.find_one({"_id": feed_id})
+    if stored is None:
+        return False
+    current = {name: stored[name] for name in Feed.model_fields if name in stored}
+    entry = FeedEntry.model_validate(current | changes.model_dump(exclude_unset=True))
+    update = entry.model_dump() | {"origin": "api"}
+    if entry.url != stored.get("url"):  # a new address: the old one's validators would mislead
+        await _url_free(db, entry.url, feed_id)
+        update |= {"etag": None, "last_modified": None, "previous_url": None}
+    await db.feeds.update_one({"_id": feed_id}, {"$set": update})
+    return True
 
-    async def edit(feed_id: str, changes: dict[str, Any]) -> Response:
-        try:
-            row = await queries.change_feed(db, feed_id, changes)
-        except ValueError as error:
-            return json_response({"error": "invalid change", "detail": str(error)}, 422)
-        return json_response(row) if row else json_response({"error": "no such feed"}, 404)
 
-    return [
-        Route("/api/feeds", list_feeds, methods=["GET"]),
-        Route("/api/feeds", add_feed, methods=["POST"]),
-        Route("/api/feeds/{feed_id}", get_feed, methods=["GET"]),
-        Route("/api/feeds/{feed_id}", change_feed, methods=["PATCH"]),
-        Route("/api/feeds/{feed_id}", disable_feed, methods=["DELETE"]),
-    ]
+async def _url_free(db: AsyncDatabase[Any], url: str, feed_id: str) -> None:
+    other = await db.feeds.find_one({"url": url, "_id": {"$ne": feed_id}}, {"_id": 1})
+    if other:
+        raise FeedConflict(f"feed {other['_id']!r} already has this url")

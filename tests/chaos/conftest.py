@@ -36,7 +36,7 @@ def services(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
 
 
 async def trigger(services: Services) -> str:
-    async with httpx.AsyncClient(base_url=services.gateway_url) as client:
+    async with httpx.AsyncClient(base_url=services.gateway_url, headers=services.headers) as client:
         response = await client.post("/api/imports", json={"feeds": [FEED_ID]})
     assert response.status_code == 202
     return str(response.json()["trigger_id"])
@@ -44,7 +44,7 @@ async def trigger(services: Services) -> str:
 
 async def runs_of(services: Services, trigger_id: str) -> list[dict[str, Any]]:
     """The trigger's ImportLogs, newest first: one, however often its request was delivered."""
-    async with httpx.AsyncClient(base_url=services.gateway_url) as client:
+    async with httpx.AsyncClient(base_url=services.gateway_url, headers=services.headers) as client:
         page = (await client.get("/api/imports", params={"feed": FEED_ID})).json()
     return [log for log in page["items"] if log["trigger_id"] == trigger_id]
 

@@ -48,8 +48,10 @@ async def test_a_feed_with_one_2_mb_item_imports_all_the_others(services: Servic
     assert len(HUGE_ITEM.encode()) > 2_000_000 and len(others) == 59
 
     async with (
-        httpx.AsyncClient(base_url=services.gateway_url) as client,
-        websockets.connect(f"ws://127.0.0.1:{services.gateway_port}/ws", max_size=None) as socket,
+        httpx.AsyncClient(base_url=services.gateway_url, headers=services.headers) as client,
+        websockets.connect(
+            f"ws://127.0.0.1:{services.gateway_port}/ws", max_size=None, additional_headers=services.headers
+        ) as socket,
     ):
         assert (await client.post("/api/imports", json={"feeds": ["bad-items"]})).status_code == 202
         log = await final_log(socket, "bad-items")

@@ -66,14 +66,18 @@ class Stream:
 @pytest.fixture
 async def stream(services: Services) -> AsyncIterator[Stream]:
     recorded = Stream()
-    async with websockets.connect(f"ws://127.0.0.1:{services.gateway_port}/ws") as socket:
+    async with websockets.connect(
+        f"ws://127.0.0.1:{services.gateway_port}/ws", additional_headers=services.headers
+    ) as socket:
+        # Per-job frames are sent only to clients that ask for them.
+        await socket.send(json.dumps({"subscribe": {"types": ["job_status", "import_log"]}}))
         task = asyncio.create_task(recorded.record(socket))
         yield recorded
         task.cancel()
 
 
 async def trigger(services: Services) -> str:
-    async with httpx.AsyncClient(base_url=services.gateway_url) as client:
+    async with httpx.AsyncClient(base_url=services.gateway_url, headers=services.headers) as client:
         response = await client.post("/api/imports", json={"feeds": list(FEEDS)})
     assert response.status_code == 202
     return str(response.json()["trigger_id"])
@@ -106,7 +110,7 @@ async def test_two_feeds_sharing_jobs_import_with_exact_counts_then_all_unchange
     assert second["wwr-back-end"]["unchanged"] == len(back_end)
     assert all(log["new"] == log["updated"] == log["failed"] == 0 for log in second.values())
 
-    async with httpx.AsyncClient(base_url=services.gateway_url) as client:
+    async with httpx.AsyncClient(base_url=services.gateway_url, headers=services.headers) as client:
         history = (await client.get("/api/imports", params={"limit": 10})).json()["items"]
     assert [log["run_id"] for log in history] == sorted((log["run_id"] for log in history), reverse=True)
     assert {log["run_id"] for log in history} == run_ids | {log["run_id"] for log in second.values()}
@@ -124,8 +128,10 @@ async def feeds_once_healthy(client: httpx.AsyncClient, feed_id: str) -> dict[st
 
 async def test_the_gateway_serves_history_feeds_jobs_and_filtered_live_events(services: Services) -> None:
     async with (
-        httpx.AsyncClient(base_url=services.gateway_url) as client,
-        websockets.connect(f"ws://127.0.0.1:{services.gateway_port}/ws") as socket,
+        httpx.AsyncClient(base_url=services.gateway_url, headers=services.headers) as client,
+        websockets.connect(
+            f"ws://127.0.0.1:{services.gateway_port}/ws", additional_headers=services.headers
+        ) as socket,
     ):
         await socket.send(json.dumps({"subscribe": {"feed_id": "wwr-back-end", "types": ["import_log"]}}))
         await socket.send(json.dumps({"subscribe": {"colour": "red"}}))

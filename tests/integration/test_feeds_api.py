@@ -16,15 +16,23 @@ from services.gateway.app import build
 from services.gateway.config import Settings
 
 NEW = {"id": "acme-jobs", "url": "https://acme.example/jobs.rss", "interval_minutes": 30}
+TOKEN = "feeds-api-test-token"
 
 
 @pytest.fixture
-async def api(environment: dict[str, str], database: Any) -> AsyncIterator[httpx.AsyncClient]:
+async def api(
+    environment: dict[str, str], database: Any, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[httpx.AsyncClient]:
+    monkeypatch.setenv("GATEWAY_API_TOKENS", TOKEN)
     app = build(Settings())
     fetcher_side = await mongo.connect(CommonSettings(), registry.INDEXES)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://gateway",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        ) as client,
     ):
         yield client
     await fetcher_side.close()
@@ -83,7 +91,8 @@ async def test_an_invalid_feed_is_refused_and_not_stored(
 
 
 async def test_a_body_that_is_not_a_json_object_is_refused(api: httpx.AsyncClient) -> None:
-    assert (await api.post("/api/feeds", content=b"{not json")).status_code == 422
+    json_type = {"Content-Type": "application/json"}
+    assert (await api.post("/api/feeds", content=b"{not json", headers=json_type)).status_code == 422
     assert (await api.post("/api/feeds", json=[NEW])).status_code == 422
 
 

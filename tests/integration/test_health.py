@@ -15,7 +15,9 @@ async def test_readiness_names_the_dependency_that_does_not_answer(stack: Common
     mongo: AsyncMongoClient[Any] = AsyncMongoClient(stack.mongodb_url)
     gone = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=1)
     port = free_port()
-    stop = await health.serve(port, {"mongodb": health.mongodb(mongo), "redis": health.redis(gone)})
+    stop = await health.serve(
+        "127.0.0.1", port, {"mongodb": health.mongodb(mongo), "redis": health.redis(gone)}
+    )
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             ready, alive = await client.get("/readyz"), await client.get("/healthz")

@@ -14,9 +14,10 @@ from redis.asyncio import Redis
 from infra import mongo
 from infra.settings import CommonSettings
 from schemas.feeds import Feed
+from schemas.views import FeedChange, FeedEntry
 from services.fetcher import registry
 from services.fetcher.schedule import claim_due
-from services.gateway import queries
+from services.gateway import feeds as api_feeds
 
 MS = timedelta(milliseconds=1)  # the store keeps milliseconds
 
@@ -79,7 +80,7 @@ async def test_a_feed_removed_from_the_file_is_disabled_and_keeps_its_history(fe
 
 
 async def test_the_file_never_overwrites_or_disables_a_feed_made_through_the_api(feeds: Any) -> None:
-    await queries.add_feed(feeds.database, queries.FeedEntry(id="api", url="https://api.example/feed"))
+    await api_feeds.add(feeds.database, FeedEntry(id="api", url="https://api.example/feed"))
 
     await registry.register([Feed(id="api", url="https://file.example/feed", interval_minutes=5)])
     await registry.register([])
@@ -95,7 +96,7 @@ async def test_the_file_never_overwrites_or_disables_a_feed_made_through_the_api
 
 async def test_a_file_feed_edited_through_the_api_is_no_longer_managed_by_the_file(feeds: Any) -> None:
     await registry.register([Feed(id="a", url="https://a.example/feed")])
-    await queries.change_feed(feeds.database, "a", {"enabled": False})
+    await api_feeds.change(feeds.database, "a", FeedChange(enabled=False))
 
     await registry.register([Feed(id="a", url="https://a.example/feed", enabled=True)])
 

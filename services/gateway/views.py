@@ -1,0 +1,154 @@
+"""Read models for the JSON API, read from the store: import history, feeds, jobs; pages newest first.
+
+Reads only. Cursors are opaque to clients: the last row's sort key, base64-encoded JSON.
+"""
+
+import base64
+import binascii
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from infra.redact import redact_url
+from schemas.job import EmploymentType, WorkplaceType
+from schemas.views import FeedView, ImportLogView, JobView, Page
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+async def imports(
+    db: AsyncDatabase[Any], limit: int, cursor: str | None, **filters: Any
+) -> Page[ImportLogView]:
+    # run ids start with their start time in hex, so run_id (the _id) order is start order.
+    query = _import_filters(**filters)
+    if cursor:
+        [after] = _decode(cursor, 1)
+        query["_id"] = {"$lt": str(after)}
+    found = db.import_logs.find(query).sort("_id", DESCENDING).limit(limit)
+    rows = [ImportLogView.model_validate(row) async for row in found]
+    return Page(items=rows, next_cursor=_encode(rows[-1].run_id) if len(rows) == limit else None)
+
+
+def _import_filters(
+    feed: str | None, status: str | None, trigger: str | None, since: datetime | None, until: datetime | None
+) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    if feed:
+        query["$or"] = [{"feed_id": feed}, {"feed_url": feed}]
+    if status:
+        query["status"] = status
+    if trigger:
+        query["trigger"] = trigger
+    if since or until:
+        query["started_at"] = _between(since, until)
+    return query
+
+
+async def one_import(db: AsyncDatabase[Any], run_id: str) -> ImportLogView | None:
+    found = await db.import_logs.find_one({"_id": run_id})
+    return None if found is None else ImportLogView.model_validate(found)
+
+
+async def feeds(db: AsyncDatabase[Any]) -> list[FeedView]:
+    return [_feed(row) async for row in db.feeds.find({}).sort("_id", ASCENDING)]
+
+
+async def feed(db: AsyncDatabase[Any], feed_id: str) -> FeedView | None:
+    found = await db.feeds.find_one({"_id": feed_id})
+    return None if found is None else _feed(found)
+
+
+def _feed(row: dict[str, Any]) -> FeedView:
+    """Secrets in feed URLs (query tokens, passwords) never leave the service."""
+    for name in ("url", "previous_url"):
+        if row.get(name):
+            row[name] = redact_url(row[name])
+    return FeedView.model_validate(row)
+
+
+async def known_feeds(db: AsyncDatabase[Any], references: list[str]) -> set[str]:
+    """Which of these feed ids or URLs the registry knows."""
+    query = {"$or": [{"_id": {"$in": references}}, {"url": {"$in": references}}]}
+    return {
+        ref for row in await db.feeds.find(query, {"url": 1}).to_list() for ref in (row["_id"], row["url"])
+    }
+
+
+async def jobs(db: AsyncDatabase[Any], limit: int, cursor: str | None, **filters: Any) -> Page[JobView]:
+    """Newest first by when the job was first seen; the cursor is the last row's (time, key)."""
+    query = _job_filters(**filters)
+    if cursor:
+        seen, key = _decode(cursor, 2)
+        at = _time(seen)
+        query["$and"] = [
+            {"$or": [{"first_seen_at": {"$lt": at}}, {"first_seen_at": at, "_id": {"$lt": key}}]}
+        ]
+    order = [("first_seen_at", DESCENDING), ("_id", DESCENDING)]
+    rows = [JobView.model_validate(row) async for row in db.jobs.find(query).sort(order).limit(limit)]
+    last = rows[-1] if len(rows) == limit else None
+    return Page(items=rows, next_cursor=last and _encode(_iso(last.first_seen_at), last.job_key))
+
+
+def _job_filters(
+    q: str | None,
+    source: str | None,
+    company: str | None,
+    location: str | None,
+    employment_type: EmploymentType | None,
+    workplace_type: WorkplaceType | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    for name, text in (("title", q), ("company.name", company), ("locations.raw", location)):
+        if text:
+            query[name] = {"$regex": re.escape(text), "$options": "i"}
+    if source:
+        query["source"] = source
+    if employment_type:
+        query["employment_types"] = employment_type.value
+    if workplace_type:
+        query["workplace_type"] = workplace_type.value
+    if since or until:
+        query["first_seen_at"] = _between(since, until)
+    return query
+
+
+async def job(db: AsyncDatabase[Any], job_key: str) -> JobView | None:
+    found = await db.jobs.find_one({"_id": job_key})
+    return None if found is None else JobView.model_validate(found)
+
+
+def _between(since: datetime | None, until: datetime | None) -> dict[str, datetime]:
+    return {name: at for name, at in (("$gte", since), ("$lt", until)) if at}
+
+
+def _encode(*key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+def _decode(cursor: str, parts: int) -> list[str]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, binascii.Error, UnicodeError) as error:
+        raise InvalidCursor("cursor is not one this API gave") from error
+    if not isinstance(key, list) or len(key) != parts or not all(isinstance(part, str) for part in key):
+        raise InvalidCursor("cursor is not one this API gave")
+    return key
+
+
+def _time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as error:
+        raise InvalidCursor("cursor is not one this API gave") from error
+
+
+def _iso(at: datetime | None) -> str:
+    return at.isoformat() if at else ""
