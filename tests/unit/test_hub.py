@@ -1,46 +1,162 @@
+import asyncio
 import json
+from typing import Any
 
 import pytest
 
-from services.gateway.hub import Hub, Subscription
+from services.gateway.hub import Hub, Outbox, Subscription
 
 
-class FakeSocket:
-    def __init__(self, fail: bool = False) -> None:
-        self.sent: list[dict[str, object]] = []
-        self.fail, self.closed = fail, False
-
-    async def send_text(self, data: str) -> None:
-        if self.fail:
-            raise ConnectionError("gone")
-        self.sent.append(json.loads(data))
-
-    async def close(self, code: int = 1000, reason: str | None = None) -> None:
-        self.closed = True
+def status(run_id: str = "r1", outcome: str = "new", feed_id: str = "f1") -> dict[str, Any]:
+    return {"run_id": run_id, "trigger_id": "t1", "feed_id": feed_id, "job_key": "k", "outcome": outcome}
 
 
-def test_a_subscription_filters_by_run_feed_and_type() -> None:
-    subscription = Subscription.from_request({"subscribe": {"feed_id": "f1", "types": ["import_log"]}})
-    assert subscription.wants("import_log", {"feed_id": "f1"})
-    assert not subscription.wants("job_status", {"feed_id": "f1"})
-    assert not subscription.wants("import_log", {"feed_id": "f2"})
+def frames(outbox: Outbox) -> list[dict[str, Any]]:
+    taken = [json.loads(frame) for frame in outbox.frames]
+    outbox.frames.clear()
+    return taken
 
 
-@pytest.mark.parametrize("request_", [{}, {"subscribe": {"colour": "red"}}, {"subscribe": {"types": ["x"]}}])
-def test_a_malformed_subscription_is_refused(request_: dict[str, object]) -> None:
-    with pytest.raises(ValueError):
-        Subscription.from_request(request_)
+def subscribed(hub: Hub, request: dict[str, Any]) -> Outbox:
+    outbox = hub.join()
+    hub.request(outbox, json.dumps(request))
+    assert not outbox.frames, frames(outbox)
+    return outbox
 
 
-async def test_broadcast_reaches_matching_clients_and_drops_broken_ones() -> None:
-    hub = Hub()
-    everything, only_run, broken = FakeSocket(), FakeSocket(), FakeSocket(fail=True)
-    for client in (everything, only_run, broken):
-        hub.join(client)
-    hub.subscribe(only_run, Subscription(run_id="r2"))
+class TestSubscriptions:
+    def test_a_subscription_filters_by_run_feed_and_type(self) -> None:
+        subscription = Subscription.from_request({"subscribe": {"feed_id": "f1", "types": ["import_log"]}})
+        assert subscription.wants("import_log", {"feed_id": "f1"})
+        assert not subscription.wants("run_progress", {"feed_id": "f1"})
+        assert not subscription.wants("import_log", {"feed_id": "f2"})
 
-    await hub.broadcast("job_status", {"run_id": "r1", "outcome": "new"})
+    def test_naming_a_run_adds_its_job_statuses_unless_types_are_given(self) -> None:
+        assert Subscription.from_request({"subscribe": {"run_id": "r1"}}).wants("job_status", status())
+        only_logs = Subscription.from_request({"subscribe": {"run_id": "r1", "types": "import_log"}})
+        assert not only_logs.wants("job_status", status())
 
-    assert everything.sent == [{"type": "job_status", "data": {"run_id": "r1", "outcome": "new"}}]
-    assert only_run.sent == []
-    assert broken.closed and broken not in hub.clients
+    @pytest.mark.parametrize(
+        "request_",
+        [
+            {},
+            [],
+            "subscribe",
+            {"subscribe": {"colour": "red"}},
+            {"subscribe": {}, "extra": 1},
+            {"subscribe": ["run_id"]},
+            {"subscribe": {"types": ["x"]}},
+            {"subscribe": {"types": [[1]]}},
+            {"subscribe": {"types": [{"a": 1}]}},
+            {"subscribe": {"types": 3}},
+            {"subscribe": {"run_id": 7}},
+            {"subscribe": {"feed_id": ["f1"]}},
+        ],
+    )
+    def test_a_malformed_subscription_is_a_value_error(self, request_: object) -> None:
+        with pytest.raises(ValueError):
+            Subscription.from_request(request_)
+
+    @pytest.mark.parametrize("text", ['{"subscribe":{"types":[[1]]}}', "{not json", "[" * 100_000, None])
+    def test_a_malformed_message_gets_an_error_frame_and_keeps_the_filter(self, text: str | None) -> None:
+        hub = Hub()
+        outbox = subscribed(hub, {"subscribe": {"types": ["import_log"]}})
+        hub.request(outbox, text)
+        [error] = frames(outbox)
+        assert error["type"] == "error" and error["data"]["message"]
+        assert outbox.subscription.types == {"import_log"}
+
+
+class TestFanOut:
+    def test_by_default_a_client_gets_logs_and_progress_but_not_each_job(self) -> None:
+        hub = Hub()
+        everyone = hub.join()
+        hub.publish("job_status", status())
+        hub.publish("import_log", {"run_id": "r1", "feed_id": "f1", "status": "running"})
+        assert [frame["type"] for frame in frames(everyone)] == ["import_log"]
+
+    def test_a_client_following_a_run_gets_its_job_statuses(self) -> None:
+        hub = Hub()
+        follower = subscribed(hub, {"subscribe": {"run_id": "r1"}})
+        hub.publish("job_status", status("r1", "updated"))
+        hub.publish("job_status", status("r2"))
+        assert frames(follower) == [{"type": "job_status", "data": status("r1", "updated")}]
+
+    def test_an_event_is_encoded_once_for_all_clients(self) -> None:
+        hub = Hub()
+        first, second = hub.join(), hub.join()
+        hub.publish("import_log", {"run_id": "r1"})
+        assert first.frames[0] is second.frames[0]
+
+    def test_an_overflowing_client_is_dropped_while_the_others_get_everything(self) -> None:
+        hub = Hub(queue_size=3)
+        slow, fast = hub.join(), hub.join()
+        received = []
+        for number in range(10):
+            hub.publish("import_log", {"run_id": f"r{number}"})
+            received += frames(fast)
+        assert [frame["data"]["run_id"] for frame in received] == [f"r{n}" for n in range(10)]
+        assert slow.dropped.is_set() and not slow.frames
+        assert len(hub) == 1 and hub.dropped == 1
+
+    async def test_publish_never_waits_for_a_client(self) -> None:
+        hub = Hub()
+        stuck = hub.join()  # nobody drains it
+        for number in range(5000):
+            hub.publish("import_log", {"run_id": str(number)})  # synchronous: it cannot await
+        assert stuck.dropped.is_set()
+
+    async def test_a_writer_takes_frames_in_order(self) -> None:
+        hub = Hub()
+        outbox = hub.join()
+        waiting = asyncio.create_task(outbox.next())
+        hub.publish("import_log", {"run_id": "a"})
+        hub.publish("import_log", {"run_id": "b"})
+        assert json.loads(await waiting)["data"]["run_id"] == "a"
+        assert json.loads(await outbox.next())["data"]["run_id"] == "b"
+
+
+class TestProgress:
+    async def test_a_burst_of_statuses_becomes_one_frame_per_interval_with_exact_counts(self) -> None:
+        hub = Hub(progress_interval=0.01)
+        watcher = hub.join()
+        for outcome in ["new"] * 700 + ["updated"] * 200 + ["unchanged"] * 90 + ["failed"] * 10:
+            hub.publish("job_status", status(outcome=outcome))
+        ticking = asyncio.create_task(hub.run())
+        try:
+            frame = json.loads(await watcher.next())
+            hub.publish("job_status", status(outcome="new"))
+            later = json.loads(await watcher.next())
+        finally:
+            ticking.cancel()
+        counts = {"new": 700, "updated": 200, "unchanged": 90, "failed": 10}
+        ids = {"run_id": "r1", "feed_id": "f1", "trigger_id": "t1"}
+        assert frame == {"type": "run_progress", "data": ids | {"counts": counts, "statuses": 1000}}
+        assert later["data"]["counts"]["new"] == 701 and later["data"]["statuses"] == 1001
+        assert not watcher.frames
+
+    async def test_an_unchanged_run_sends_no_progress(self) -> None:
+        hub = Hub(progress_interval=0.001)
+        hub.publish("job_status", status())
+        watcher = hub.join()
+        ticking = asyncio.create_task(hub.run())
+        await watcher.next()
+        for _ in range(20):  # twenty intervals with nothing new
+            await asyncio.sleep(0.001)
+        ticking.cancel()
+        assert not watcher.frames
+
+    def test_a_final_log_sends_the_last_progress_first_and_forgets_the_run(self) -> None:
+        hub = Hub()
+        watcher = hub.join()
+        hub.publish("job_status", status())
+        hub.publish("import_log", {"run_id": "r1", "feed_id": "f1", "status": "completed"})
+        assert [frame["type"] for frame in frames(watcher)] == ["run_progress", "import_log"]
+        assert "r1" not in hub.progress.runs
+
+    def test_progress_is_kept_for_a_bounded_number_of_runs(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr("services.gateway.hub.MAX_RUNS", 3)
+        hub = Hub()
+        for number in range(5):
+            hub.publish("job_status", status(run_id=f"r{number}"))
+        assert list(hub.progress.runs) == ["r2", "r3", "r4"]
