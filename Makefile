@@ -6,9 +6,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 STACK := deploy/local/stack.sh
 
-.PHONY: run test up down lint format schemas lock bench clean venv
+.PHONY: run test up down lint format schemas docs lock bench bench-fanout replay clean venv
 
+# The API docs page's Swagger UI is vendored from npm at build time (cached, not committed).
 venv: $(STAMP)
+	@$(PY) deploy/vendor_docs.py
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,10 +44,21 @@ test: lint
 schemas: venv
 	$(PY) -m schemas.export schemas/json
 
+docs: venv
+	$(PY) -m docs
+
 # The pipeline bench needs the local stack: started if it does not answer, as for the tests.
 bench: venv
 	$(PY) -m bench.parse
 	@bash deploy/local/with-stack.sh $(PY) -m bench.pipeline $(BENCH_ARGS)
+
+# 1,000 websocket clients on one gateway, with and without stalled ones (README, "The API").
+bench-fanout: venv
+	@bash deploy/local/with-stack.sh $(PY) -m bench.fanout $(BENCH_ARGS)
+
+# Re-drive history from Kafka, e.g. `make replay ARGS="plan --since 2h"` (see README, "Replay").
+replay: venv
+	$(PY) -m replay $(ARGS)
 
 lock:
 	$(PY) -m pip install -q uv && $(VENV)/bin/uv pip compile pyproject.toml --extra dev -o requirements.lock

@@ -1,16 +1,33 @@
-"""Kafka wiring: topics created at start-up, producers with acks=all and idempotence."""
+"""Kafka wiring: topics created at start-up, producers with acks=all and idempotence, dead letters."""
 
+import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
+from faststream.kafka.publisher import DefaultPublisher
+from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
+from pydantic_core import CoreSchema
 
 from infra.settings import CommonSettings
 from schemas import topics
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Headers of a dead letter: where it came from, why, and how many times it has failed. A redriven
+# message carries its attempt count back to the source topic, so failing again counts up.
+SOURCE_TOPIC = "dlq-source-topic"
+SOURCE_PARTITION = "dlq-source-partition"
+SOURCE_OFFSET = "dlq-source-offset"
+REASON = "dlq-reason"
+ATTEMPT = "dlq-attempt"
 
 
 def make_broker(settings: CommonSettings, client_id: str) -> KafkaBroker:
@@ -34,17 +51,49 @@ def make_broker(settings: CommonSettings, client_id: str) -> KafkaBroker:
     )
 
 
+@dataclass(frozen=True)
+class DocumentedAs:
+    """Metadata for a loosely typed handler parameter: the AsyncAPI document shows `schema` instead.
+
+    Validation stays the annotated type's, so a `list[Any]` batch handler still gets the poison
+    messages it splits out; and Kafka carries one event per record, so the document shows one
+    `schema` per message, not the batch.
+    """
+
+    schema: Any
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        validator = BeforeValidator(_unchanged, json_schema_input_type=self.schema)
+        return validator.__get_pydantic_core_schema__(source, handler)
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        # FastStream 0.7.8 documents a payload that is a bare $ref as the first of its definitions.
+        described = handler(schema)
+        return {"allOf": [described]} if "$ref" in described else described
+
+
+def _unchanged(messages: Any) -> Any:
+    return messages
+
+
 async def ensure_topics(settings: CommonSettings) -> None:
     """Create the pipeline's topics and their dead-letter topics if they do not exist."""
-    names = [settings.topic(name) for name in topics.ALL]
-    names += [topics.dead_letter(name) for name in names]
+    hour_ms = 3600 * 1000
+    kept, dead_letters_kept = settings.kafka_retention_hours, settings.kafka_dead_letter_retention_hours
+    retention = {settings.topic(name): kept * hour_ms for name in topics.ALL}
+    retention |= {topics.dead_letter(name): dead_letters_kept * hour_ms for name in list(retention)}
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         wanted = [
-            NewTopic(name, num_partitions=settings.kafka_partitions, replication_factor=1)
-            for name in names
+            NewTopic(
+                name,
+                num_partitions=settings.kafka_partitions,
+                replication_factor=1,
+                topic_configs={"retention.ms": str(milliseconds)},
+            )
+            for name, milliseconds in retention.items()
             if name not in existing
         ]
         if wanted:
@@ -57,3 +106,62 @@ async def _create(admin: AIOKafkaAdminClient, wanted: list[NewTopic]) -> None:
     with contextlib.suppress(TopicAlreadyExistsError):  # another replica created them first
         await admin.create_topics(wanted)
     log.info("topics created", extra={"topics": [topic.name for topic in wanted]})
+
+
+@dataclass(frozen=True)
+class Poison:
+    """A record that is not the topic's contract, as received, and why."""
+
+    record: ConsumerRecord[Any, Any]
+    body: Any  # as FastStream decoded it
+    reason: str
+
+
+def split_poison(
+    bodies: Sequence[Any], records: Sequence[ConsumerRecord[Any, Any]], decode: Callable[[Any], T]
+) -> tuple[list[T], list[Poison]]:
+    """Decode each record of a batch; those that do not validate are poison."""
+    decoded: list[T] = []
+    poison: list[Poison] = []
+    for body, record in zip(bodies, records, strict=True):
+        try:
+            decoded.append(decode(body))
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "body"
+            poison.append(Poison(record, body, f"{where}: {first['msg']}"[:300]))
+    return decoded, poison
+
+
+def dead_letter_headers(poison: Poison) -> dict[str, str]:
+    record = poison.record
+    original = {name: value.decode(errors="replace") for name, value in record.headers}
+    failed_before = original.get(ATTEMPT, "0")
+    return original | {
+        SOURCE_TOPIC: record.topic,
+        SOURCE_PARTITION: str(record.partition),
+        SOURCE_OFFSET: str(record.offset),
+        REASON: poison.reason,
+        ATTEMPT: str(int(failed_before) + 1 if failed_before.isdigit() else 1),
+    }
+
+
+class DeadLetters:
+    """Sends poison to its source topic's dead-letter publisher, byte for byte, with the original key."""
+
+    def __init__(self, publishers: Mapping[str, DefaultPublisher]) -> None:
+        self.publishers = publishers  # source topic -> its `<topic>.dlq` publisher
+
+    async def send(self, poison: Sequence[Poison]) -> None:
+        sent = [
+            await self.publishers[item.record.topic].publish(
+                item.record.value or b"",
+                key=item.record.key,
+                headers=dead_letter_headers(item),
+                no_confirm=True,
+            )
+            for item in poison
+        ]
+        await asyncio.gather(*sent)
+        if poison:
+            log.error("poison messages sent to dead-letter topics", extra={"count": len(poison)})

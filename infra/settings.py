@@ -12,6 +12,10 @@ class CommonSettings(BaseSettings):
     # The largest event sent, JSON-encoded: under the brokers' default message.max.bytes (1,048,588),
     # with room for the key and headers. A job over it fails alone instead of failing its run.
     kafka_max_message_bytes: int = 1_000_000
+    # How far back a replay can reach: set on each topic when it is created (existing topics keep
+    # theirs). Dead letters wait for an operator, so they are kept longer.
+    kafka_retention_hours: int = 168
+    kafka_dead_letter_retention_hours: int = 720
     mongodb_url: str = "mongodb://localhost:27017/?directConnection=true"
     mongodb_database: str = "job_importer"
     # Statements per bulk write. On the local store 20 to 1,000 measure alike (bench.store); 1,000
@@ -19,6 +23,8 @@ class CommonSettings(BaseSettings):
     mongodb_bulk_size: int = 1000
     redis_url: str = "redis://localhost:6379/0"
     health_port: int = 0
+    # Loopback unless told otherwise: containers set HEALTH_HOST=0.0.0.0.
+    health_host: str = "127.0.0.1"
     log_level: str = "INFO"
 
     def topic(self, name: str) -> str:

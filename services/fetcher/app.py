@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from faststream import AckPolicy, FastStream
+from faststream.kafka import KafkaBroker
+from faststream.kafka.publisher import DefaultPublisher
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
@@ -14,7 +16,7 @@ from infra import health, mongo
 from infra.kafka import ensure_topics, make_broker
 from infra.lifecycle import Resources
 from schemas import topics
-from schemas.events import ImportRequested, Trigger
+from schemas.events import ImportRequested, JobFetched, JobStatus, RunLifecycleEvent, Trigger
 from services.fetcher import registry
 from services.fetcher.config import Settings
 from services.fetcher.handlers import Fetcher
@@ -34,8 +36,10 @@ def build(settings: Settings) -> FastStream:
         allow_private=settings.fetch_allow_private_networks,
     )
 
+    publishers = _publishers(broker, settings)
+
     async def publish(topic: str, messages: Sequence[tuple[str, BaseModel]]) -> None:
-        sent = [await broker.publish(m, topic, key=k.encode(), no_confirm=True) for k, m in messages]
+        sent = [await publishers[topic].publish(m, key=k.encode(), no_confirm=True) for k, m in messages]
         await asyncio.gather(*sent)
 
     fetcher = Fetcher(settings, http, redis, publish)
@@ -45,7 +49,9 @@ def build(settings: Settings) -> FastStream:
         group_id=settings.group(settings.fetcher_group_id),
         auto_offset_reset="earliest",
         max_poll_interval_ms=60 * 60 * 1000,  # one request may fetch many feeds
-        ack_policy=AckPolicy.REJECT_ON_ERROR,  # failures become run events, never a redelivery loop
+        ack_policy=AckPolicy.ACK,  # committed even on failure: failures become run events, not redeliveries
+        title="ImportRequests",
+        description="Requests to import feeds, from the gateway, the scheduler or replay.",
     )
     async def on_import_requested(request: ImportRequested) -> None:
         log.info("import requested", extra={"trigger_id": request.trigger_id, "feeds": request.feeds})
@@ -84,7 +90,7 @@ def build(settings: Settings) -> FastStream:
         if settings.health_port:
             checks = {"kafka": lambda: broker.ping(timeout=2), "mongodb": health.mongodb(client)}
             checks["redis"] = health.redis(redis)
-            resources.on_close(await health.serve(settings.health_port, checks))
+            resources.on_close(await health.serve(settings.health_host, settings.health_port, checks))
 
     async def started() -> None:
         resources.run_in_background(recover())
@@ -92,3 +98,36 @@ def build(settings: Settings) -> FastStream:
             resources.run_in_background(schedule())
 
     return FastStream(broker, on_startup=[start], after_startup=[started], after_shutdown=[resources.close])
+
+
+def _publishers(broker: KafkaBroker, settings: Settings) -> dict[str, DefaultPublisher]:
+    """Every topic the fetcher writes, declared so the AsyncAPI document shows what it sends."""
+    return {
+        publisher.topic: publisher
+        for publisher in (
+            broker.publisher(
+                settings.topic(topics.IMPORTS_REQUESTED),
+                schema=ImportRequested,
+                title="ScheduledImports",
+                description="The scheduler's request for each feed that is due, keyed by trigger_id.",
+            ),
+            broker.publisher(
+                settings.topic(topics.IMPORTS_RUNS),
+                schema=RunLifecycleEvent,
+                title="RunEvents",
+                description="RunStarted, then RunFetched or RunFailed, for each feed; keyed by run_id.",
+            ),
+            broker.publisher(
+                settings.topic(topics.JOBS_FETCHED),
+                schema=JobFetched,
+                title="FetchedJobs",
+                description="Every normalized job of a fetched feed, keyed by job_key.",
+            ),
+            broker.publisher(
+                settings.topic(topics.JOBS_STATUS),
+                schema=JobStatus,
+                title="InvalidJobStatuses",
+                description="A failed status for each item that cannot become a job, keyed by run_id.",
+            ),
+        )
+    }

@@ -2,18 +2,18 @@
 
 import asyncio
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 from faststream import AckPolicy, FastStream
-from pydantic import ValidationError
+from faststream.kafka.annotations import KafkaMessage
 from redis.asyncio import Redis
 
 from infra import health, mongo
-from infra.kafka import ensure_topics, make_broker
+from infra.kafka import DeadLetters, DocumentedAs, ensure_topics, make_broker, split_poison
 from infra.lifecycle import Resources
 from infra.semaphore import RedisSemaphore
 from schemas import topics
-from schemas.events import JobFetched
+from schemas.events import JobFetched, JobStatus
 from services.processor.config import Settings
 from services.processor.handlers import import_jobs, rejected_status
 from services.processor.store import INDEXES
@@ -27,29 +27,45 @@ def build(settings: Settings) -> FastStream:
     writes = RedisSemaphore(
         redis, settings.topic("processor:writes"), settings.processor_max_concurrent_writes
     )
-    status_topic = settings.topic(topics.JOBS_STATUS)
-    dead_letters = topics.dead_letter(settings.topic(topics.JOBS_FETCHED))
+    statuses_out = broker.publisher(
+        settings.topic(topics.JOBS_STATUS),
+        schema=JobStatus,
+        title="JobStatuses",
+        description="One status per job read from jobs.fetched, keyed by run_id.",
+    )
+    jobs_fetched = settings.topic(topics.JOBS_FETCHED)
+    dead_letter_publisher = broker.publisher(
+        topics.dead_letter(jobs_fetched),
+        schema=bytes,
+        title="PoisonJobsFetched",
+        description="Messages of jobs.fetched that are not a JobFetched, byte for byte with their key; "
+        "headers name the source topic, partition, offset, the reason and the attempt count.",
+    )
+    dead_letters = DeadLetters({jobs_fetched: dead_letter_publisher})
 
     @broker.subscriber(
-        settings.topic(topics.JOBS_FETCHED),
+        jobs_fetched,
         group_id=settings.group(settings.processor_group_id),
         batch=True,
         max_records=settings.processor_batch_size,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,  # offsets are committed only after the writes
+        title="JobsFetched",
+        description="Jobs to store, read in batches; a message that is no JobFetched is dead-lettered.",
     )
-    async def on_jobs_fetched(messages: list[Any]) -> None:
-        batch, poison = _decode(messages)
-        rejected = [status for body in poison if (status := rejected_status(body))]
+    async def on_jobs_fetched(
+        messages: Annotated[list[Any], DocumentedAs(JobFetched)], message: KafkaMessage
+    ) -> None:
+        batch, poison = split_poison(messages, message.raw_message, JobFetched.model_validate)
+        rejected = [status for item in poison if (status := rejected_status(item.body))]
         statuses = rejected + await import_jobs(
             batch, settings.processor_write_attempts, settings.mongodb_bulk_size, writes.slot
         )
         sent = [
-            await broker.publish(status, status_topic, key=status.run_id.encode(), no_confirm=True)
+            await statuses_out.publish(status, key=status.run_id.encode(), no_confirm=True)
             for status in statuses
         ]
-        sent += [await broker.publish(body, dead_letters, no_confirm=True) for body in poison]
-        await asyncio.gather(*sent)
+        await asyncio.gather(*sent, dead_letters.send(poison))
         log.info("batch imported", extra={"jobs": len(batch), "poison": len(poison)})
 
     async def ready() -> bool:
@@ -64,17 +80,6 @@ def build(settings: Settings) -> FastStream:
         resources.on_close(client.close)
         if settings.health_port:
             checks = {"kafka": ready, "mongodb": health.mongodb(client), "redis": health.redis(redis)}
-            resources.on_close(await health.serve(settings.health_port, checks))
+            resources.on_close(await health.serve(settings.health_host, settings.health_port, checks))
 
     return FastStream(broker, on_startup=[start], after_shutdown=[resources.close])
-
-
-def _decode(messages: list[Any]) -> tuple[list[JobFetched], list[Any]]:
-    batch: list[JobFetched] = []
-    poison: list[Any] = []
-    for body in messages:
-        try:
-            batch.append(JobFetched.model_validate(body))
-        except ValidationError:
-            poison.append(body)
-    return batch, poison

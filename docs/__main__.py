@@ -1,0 +1,3 @@
+from docs import DOCUMENT, render
+
+DOCUMENT.write_text(render())
