@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
 from infra import health
-from infra.kafka import DocumentedAs, ensure_topics, make_broker
+from infra.kafka import DocumentedAs, ensure_topics, lenient_batch, make_broker
 from infra.throttle import TokenBucket
 from schemas import topics
 from schemas.events import ImportLog, ImportRequested, JobStatus
@@ -36,12 +36,14 @@ def build(settings: Settings) -> FastAPI:
         settings.topic(topics.JOBS_STATUS),
         auto_offset_reset="latest",
         batch=True,
+        decoder=lenient_batch,
         max_records=500,
         title="gateway: relay job statuses",
     )
     async def on_job_statuses(statuses: Annotated[list[dict[str, Any]], DocumentedAs(JobStatus)]) -> None:
         for status in statuses:
-            hub.publish("job_status", status)
+            if isinstance(status, dict):  # anything else is not ours to relay
+                hub.publish("job_status", status)
 
     @broker.subscriber(
         settings.topic(topics.IMPORTS_LOGS), auto_offset_reset="latest", title="gateway: relay logs"

@@ -11,7 +11,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.publisher import DefaultPublisher
 
 from infra import health, mongo
-from infra.kafka import DeadLetters, DocumentedAs, ensure_topics, make_broker, split_poison
+from infra.kafka import DeadLetters, DocumentedAs, ensure_topics, lenient_batch, make_broker, split_poison
 from infra.lifecycle import Resources
 from schemas import topics
 from schemas.events import ImportLog, JobStatus, RunLifecycleEvent, run_event_adapter
@@ -59,6 +59,7 @@ def build(settings: Settings) -> FastStream:
         jobs_status,
         group_id=settings.group(settings.logger_group_id),
         batch=True,
+        decoder=lenient_batch,
         max_records=settings.logger_batch_size,
         auto_offset_reset="earliest",
         partition_assignment_strategy=(RangePartitionAssignor,),

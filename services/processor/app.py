@@ -9,7 +9,7 @@ from faststream.kafka.annotations import KafkaMessage
 from redis.asyncio import Redis
 
 from infra import health, mongo
-from infra.kafka import DeadLetters, DocumentedAs, ensure_topics, make_broker, split_poison
+from infra.kafka import DeadLetters, DocumentedAs, ensure_topics, lenient_batch, make_broker, split_poison
 from infra.lifecycle import Resources
 from infra.semaphore import RedisSemaphore
 from schemas import topics
@@ -47,6 +47,7 @@ def build(settings: Settings) -> FastStream:
         jobs_fetched,
         group_id=settings.group(settings.processor_group_id),
         batch=True,
+        decoder=lenient_batch,
         max_records=settings.processor_batch_size,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,  # offsets are committed only after the writes

@@ -317,3 +317,20 @@ async def test_a_write_waits_for_confirmation_and_a_no_writes_nothing(
 
     assert result.code == 1 and f"Publish {total} jobs as 1 replay runs?" in result.stderr
     assert len(await kafka.read_all(topics.JOBS_FETCHED)) == total
+
+
+async def test_bytes_that_claim_to_be_json_are_dead_lettered_and_their_partition_moves_on(
+    kafka: Kafka, services: Services, database: Any
+) -> None:
+    job = sample_jobs("run-1")[0]
+    partition = {"partition": 0, "headers": JSON}
+    await kafka.send(topics.JOBS_FETCHED, "broken", b'{"run_id": "run-1", "job": {', **partition)
+    await kafka.send(topics.JOBS_FETCHED, job.job.job_key, job.model_dump_json().encode(), **partition)
+    await kafka.send(topics.JOBS_STATUS, "run-1", b"\xff\xfe not even text", **partition)
+
+    assert await eventually(lambda: database.jobs.find_one({"job_key": job.job.job_key}))
+    [fetched] = await eventually(lambda: _count(kafka.read_all("jobs.fetched.dlq"), 1))
+    [status] = await eventually(lambda: _count(kafka.read_all("jobs.status.dlq"), 1))
+    assert (fetched.key, fetched.value) == (b"broken", b'{"run_id": "run-1", "job": {')
+    assert status.value == b"\xff\xfe not even text"
+    assert dict(status.headers)[SOURCE_TOPIC] == kafka.settings.topic(topics.JOBS_STATUS).encode()
