@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 STACK := deploy/local/stack.sh
 
-.PHONY: run test up down lint format schemas docs lock bench bench-fanout replay clean venv
+.PHONY: run test up down lint format schemas docs lock bench bench-fanout replay clean venv screenshots
 
 # The API docs page's Swagger UI is vendored from npm at build time (cached, not committed).
 venv: $(STAMP)
@@ -40,6 +40,11 @@ format: venv
 # Starts the local stack only if its services do not answer, and stops only what it started.
 test: lint
 	@bash deploy/local/with-stack.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+# The README's pictures of every dashboard view, at 1280 and 375 px, from the browser tests.
+screenshots: venv
+	@mkdir -p docs/screenshots
+	@SCREENSHOTS=docs/screenshots bash deploy/local/with-stack.sh $(PY) -m pytest tests/e2e/test_dashboard.py
 
 schemas: venv
 	$(PY) -m schemas.export schemas/json

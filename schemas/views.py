@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
 
-from schemas.events import ImportLog, Trigger
+from schemas.events import ImportLog, JobStatus, Trigger
 from schemas.feeds import Bytes, Feed, FieldMap, Minutes, Source
 from schemas.job import Job
 
@@ -47,8 +47,27 @@ class ImportLogView(ImportLog):
     """One run of one feed: what was fetched and what became of every job, with exact counts."""
 
 
+class LastRun(View):
+    """The newest run of a feed, in short: its counts and how long it took."""
+
+    run_id: str
+    status: str
+    started_at: datetime | None = None
+    duration_ms: int | None = None
+    expected_statuses: int | None = None
+    total_fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    error: str | None = None
+
+
 class FeedView(Feed, View):
-    """A registry entry and its health. Secrets in `url` and `previous_url` are redacted."""
+    """A registry entry and its health. Secrets in `url` and `previous_url` are redacted.
+
+    `paused_seconds`: how long the feed's host stays paused after a 429/503 (0: not paused).
+    """
 
     origin: Literal["file", "api"] = "file"
     previous_url: str | None = None
@@ -57,6 +76,12 @@ class FeedView(Feed, View):
     consecutive_failures: int = 0
     last_error: str | None = None
     next_check_at: datetime | None = None
+    paused_seconds: float = 0
+    last_run: LastRun | None = None
+
+
+class JobStatusView(JobStatus, View):
+    """What one run did with one job: its outcome, and for a failure the reason code and message."""
 
 
 class JobView(Job):

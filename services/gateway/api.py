@@ -52,7 +52,7 @@ Since = Annotated[Moment | None, Query(description="from this time on (ISO 8601)
 Until = Annotated[Moment | None, Query(description="before this time (ISO 8601)")]
 
 
-def _page_size(request: Request, limit: int | None) -> int:
+def page_size(request: Request, limit: int | None) -> int:
     settings = request.app.state.settings
     if limit is not None and limit > settings.gateway_max_page_size:
         raise ProblemError(400, f"limit is at most {settings.gateway_max_page_size}")
@@ -72,7 +72,7 @@ async def list_imports(
     cursor: Cursor = None,
 ) -> Page[ImportLogView]:
     filters = {"feed": feed, "status": status, "trigger": trigger, "since": since, "until": until}
-    return await _paged(views.imports(db, _page_size(request, limit), cursor, **filters))
+    return await paged(views.imports(db, page_size(request, limit), cursor, **filters))
 
 
 @router.get("/imports/{run_id}", responses=documented(401, 404), summary="One run's import log")
@@ -122,13 +122,13 @@ async def _within_rate(request: Request) -> None:
 
 
 @router.get("/feeds", responses=documented(401), summary="The feeds registry with each feed's health")
-async def list_feeds(db: Database) -> Page[FeedView]:
-    return Page(items=await views.feeds(db))
+async def list_feeds(request: Request, db: Database) -> Page[FeedView]:
+    return Page(items=await views.feeds(db, request.app.state.redis))
 
 
 @router.get("/feeds/{feed_id}", responses=documented(401, 404), summary="One feed and its health")
-async def get_feed(db: Database, feed_id: Annotated[str, Path(max_length=200)]) -> FeedView:
-    return _found(await views.feed(db, feed_id), f"no feed {feed_id!r}")
+async def get_feed(request: Request, db: Database, feed_id: Annotated[str, Path(max_length=200)]) -> FeedView:
+    return _found(await views.feed(db, request.app.state.redis, feed_id), f"no feed {feed_id!r}")
 
 
 @router.post(
@@ -138,9 +138,9 @@ async def get_feed(db: Database, feed_id: Annotated[str, Path(max_length=200)]) 
     responses=documented(401, 403, 409, 413, 415, 422),
     summary="Add a feed (due for import at once)",
 )
-async def add_feed(db: Database, entry: FeedEntry) -> FeedView:
+async def add_feed(request: Request, db: Database, entry: FeedEntry) -> FeedView:
     await _conflict_free(feeds.add(db, entry))
-    return _found(await views.feed(db, entry.id), "the feed was removed meanwhile")
+    return _found(await views.feed(db, request.app.state.redis, entry.id), "the feed was removed meanwhile")
 
 
 @router.patch(
@@ -150,9 +150,9 @@ async def add_feed(db: Database, entry: FeedEntry) -> FeedView:
     summary="Change a feed's registry fields (also enables a disabled feed)",
 )
 async def change_feed(
-    db: Database, feed_id: Annotated[str, Path(max_length=200)], changes: FeedChange
+    request: Request, db: Database, feed_id: Annotated[str, Path(max_length=200)], changes: FeedChange
 ) -> FeedView:
-    return await _edit(db, feed_id, changes)
+    return await _edit(request, db, feed_id, changes)
 
 
 @router.delete(
@@ -161,11 +161,13 @@ async def change_feed(
     responses=documented(401, 403, 404),
     summary="Disable a feed (kept, with its history; PATCH enabled=true brings it back)",
 )
-async def disable_feed(db: Database, feed_id: Annotated[str, Path(max_length=200)]) -> FeedView:
-    return await _edit(db, feed_id, FeedChange(enabled=False))
+async def disable_feed(
+    request: Request, db: Database, feed_id: Annotated[str, Path(max_length=200)]
+) -> FeedView:
+    return await _edit(request, db, feed_id, FeedChange(enabled=False))
 
 
-async def _edit(db: Any, feed_id: str, changes: FeedChange) -> FeedView:
+async def _edit(request: Request, db: Any, feed_id: str, changes: FeedChange) -> FeedView:
     try:
         known = await _conflict_free(feeds.change(db, feed_id, changes))
     except ValidationError as error:
@@ -175,7 +177,7 @@ async def _edit(db: Any, feed_id: str, changes: FeedChange) -> FeedView:
         raise ProblemError(422, "the changed feed is invalid", fields) from None
     if not known:
         raise ProblemError(404, f"no feed {feed_id!r}")
-    return _found(await views.feed(db, feed_id), f"no feed {feed_id!r}")
+    return _found(await views.feed(db, request.app.state.redis, feed_id), f"no feed {feed_id!r}")
 
 
 async def _conflict_free(edit: Any) -> Any:
@@ -209,7 +211,7 @@ async def list_jobs(
         "until": until,
     }
     filters |= {"employment_type": employment_type, "workplace_type": workplace_type}
-    return await _paged(views.jobs(db, _page_size(request, limit), cursor, **filters))
+    return await paged(views.jobs(db, page_size(request, limit), cursor, **filters))
 
 
 @router.get("/jobs/{job_key:path}", responses=documented(401, 404), summary="One stored job")
@@ -217,7 +219,7 @@ async def get_job(db: Database, job_key: str) -> JobView:
     return _found(await views.job(db, job_key), f"no job {job_key!r}")
 
 
-async def _paged(query: Any) -> Any:
+async def paged(query: Any) -> Any:
     try:
         return await query
     except views.InvalidCursor as error:

@@ -16,7 +16,7 @@ from infra.kafka import DocumentedAs, ensure_topics, lenient_batch, make_broker
 from infra.throttle import TokenBucket
 from schemas import topics
 from schemas.events import ImportLog, ImportRequested, JobStatus
-from services.gateway import api, pages, problems, sockets
+from services.gateway import api, pages, problems, runs, sockets
 from services.gateway.auth import Gate
 from services.gateway.config import Settings
 from services.gateway.guard import Guard
@@ -71,6 +71,7 @@ def build(settings: Settings) -> FastAPI:
         settings.gateway_session_hours * 3600,
     )
     app.include_router(api.router)
+    app.include_router(runs.router)
     app.include_router(pages.router)
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.add_api_route("/readyz", readyz, include_in_schema=False)

@@ -1,4 +1,4 @@
-"""HTML pages: the dashboard, its sign-in, and the API's docs page. Scripts live in static files."""
+"""HTML pages: one shell per dashboard view (its script fills it), the sign-in and the API docs page."""
 
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -20,6 +20,16 @@ def _page(name: str) -> FileResponse:
 @router.get("/")
 async def dashboard() -> Response:
     return _page("index.html")
+
+
+@router.get("/runs/{run_id}")
+async def run_page(run_id: str) -> Response:
+    return _page("run.html")
+
+
+@router.get("/feeds")
+async def feeds_page() -> Response:
+    return _page("feeds.html")
 
 
 @router.get("/favicon.ico")

@@ -9,13 +9,16 @@ import json
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
+from redis.exceptions import RedisError
 
 from infra.redact import redact_url
+from infra.throttle import paused_for
 from schemas.job import EmploymentType, WorkplaceType
-from schemas.views import FeedView, ImportLogView, JobView, Page
+from schemas.views import FeedView, ImportLogView, JobStatusView, JobView, LastRun, Page
 
 
 class InvalidCursor(ValueError):
@@ -55,21 +58,50 @@ async def one_import(db: AsyncDatabase[Any], run_id: str) -> ImportLogView | Non
     return None if found is None else ImportLogView.model_validate(found)
 
 
-async def feeds(db: AsyncDatabase[Any]) -> list[FeedView]:
-    return [_feed(row) async for row in db.feeds.find({}).sort("_id", ASCENDING)]
+async def statuses(
+    db: AsyncDatabase[Any], run_id: str, outcome: str | None, limit: int, cursor: str | None
+) -> Page[JobStatusView]:
+    """A run's per-job outcomes in job key order; the cursor is the last row's `_id`.
+
+    The logger keys each status "run_id job_key": a range of `_id` is the run, on any store's index.
+    """
+    start = f"{run_id} "
+    after = max(_decode(cursor, 1)[0], start) if cursor else start
+    query: dict[str, Any] = {"_id": {"$gt": after, "$lt": f"{run_id}!"}}
+    if outcome:
+        query["outcome"] = outcome
+    found = db.job_statuses.find(query).sort("_id", ASCENDING).limit(limit)
+    rows = [(row["_id"], JobStatusView.model_validate(row)) async for row in found]
+    last = rows[-1][0] if len(rows) == limit else None
+    return Page(items=[row for _, row in rows], next_cursor=last and _encode(last))
 
 
-async def feed(db: AsyncDatabase[Any], feed_id: str) -> FeedView | None:
+async def feeds(db: AsyncDatabase[Any], redis: Any) -> list[FeedView]:
+    return [await _feed(db, redis, row) async for row in db.feeds.find({}).sort("_id", ASCENDING)]
+
+
+async def feed(db: AsyncDatabase[Any], redis: Any, feed_id: str) -> FeedView | None:
     found = await db.feeds.find_one({"_id": feed_id})
-    return None if found is None else _feed(found)
+    return None if found is None else await _feed(db, redis, found)
 
 
-def _feed(row: dict[str, Any]) -> FeedView:
+async def _feed(db: AsyncDatabase[Any], redis: Any, row: dict[str, Any]) -> FeedView:
     """Secrets in feed URLs (query tokens, passwords) never leave the service."""
+    last = await db.import_logs.find_one({"feed_id": row["_id"]}, sort=[("_id", DESCENDING)])
+    row["last_run"] = last and LastRun.model_validate(last)
+    row["paused_seconds"] = await _paused(redis, row.get("url") or "")
     for name in ("url", "previous_url"):
         if row.get(name):
             row[name] = redact_url(row[name])
     return FeedView.model_validate(row)
+
+
+async def _paused(redis: Any, url: str) -> float:
+    """The host's pause after a 429/503; unknown (0) while Redis does not answer."""
+    try:
+        return await paused_for(redis, urlsplit(url).hostname or "")
+    except RedisError:
+        return 0
 
 
 async def known_feeds(db: AsyncDatabase[Any], references: list[str]) -> set[str]:

@@ -1,13 +1,18 @@
-"""The dashboard in a real browser: the button starts an import and rows fill in live, no reload."""
+"""The dashboard in a real browser, driven as an operator would: every view, live, under the CSP."""
 
+import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 from playwright.async_api import Browser, Page, async_playwright
 
 from launcher.processes import Services
+from tests.conftest import DATA
+from tests.e2e.conftest import running_services
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -31,9 +36,12 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 async def screenshot(page: Page, name: str) -> None:
-    """`SCREENSHOTS=docs/screenshots make test` refreshes the README's pictures."""
+    """`make screenshots` (SCREENSHOTS=docs/screenshots) refreshes the README's pictures, wide and narrow."""
     if directory := os.environ.get("SCREENSHOTS"):
-        await page.screenshot(path=f"{directory}/{name}.png", full_page=True)
+        for width in (1280, 375):
+            await page.set_viewport_size({"width": width, "height": 800})
+            await page.screenshot(path=f"{directory}/{name}-{width}.png", full_page=True)
+        await page.set_viewport_size({"width": 1280, "height": 720})
 
 
 def console_errors(page: Page) -> list[str]:
@@ -42,9 +50,16 @@ def console_errors(page: Page) -> list[str]:
     return errors
 
 
-async def cells(page: Page, feed_file: str) -> list[str]:
+async def cell(page: Page, feed_file: str, column: str) -> str:
     row = page.locator("#history tr", has_text=feed_file)
-    return [text.strip() for text in await row.locator("td").all_inner_texts()]
+    return (await row.locator(f"td.col-{column}").inner_text()).strip()
+
+
+async def signed_in(browser: Browser, services: Services) -> Page:
+    page = await browser.new_page()
+    await page.goto(f"{services.gateway_url}/login#token={services.token}")
+    await page.locator("#connection.live").wait_for(timeout=20_000)
+    return page
 
 
 async def test_the_sign_in_link_opens_the_dashboard_and_a_wrong_token_does_not(
@@ -76,16 +91,26 @@ async def test_the_import_button_fills_the_history_live(services: Services, brow
     await completed.nth(1).wait_for(timeout=120_000)  # no wait_for_function: the CSP forbids eval
     assert await completed.count() == 2
 
-    remote = await cells(page, "wwr_remote_jobs_2022.rss")
-    back_end = await cells(page, "wwr_back_end_2022.rss")
-    assert remote[2:4] == ["completed", "100"] and back_end[2:4] == ["completed", "59"]
-    new_total = int(remote[4]) + int(back_end[4])
-    unchanged_total = int(remote[6]) + int(back_end[6])
+    remote, back_end = "wwr_remote_jobs_2022.rss", "wwr_back_end_2022.rss"
+    assert [await cell(page, remote, "status"), await cell(page, remote, "total_fetched")] == [
+        "completed",
+        "100",
+    ]
+    assert [await cell(page, back_end, "status"), await cell(page, back_end, "total_fetched")] == [
+        "completed",
+        "59",
+    ]
+    assert await cell(page, remote, "trigger") == "manual"
+    assert await cell(page, remote, "parse") in ("strict", "recovered")
+    new_total = int(await cell(page, remote, "new")) + int(await cell(page, back_end, "new"))
+    unchanged_total = int(await cell(page, remote, "unchanged")) + int(
+        await cell(page, back_end, "unchanged")
+    )
     assert (new_total, unchanged_total) == (149, 10)
     assert await page.evaluate("window.notReloaded") is True
     assert "import requested" in await page.locator("#message").inner_text()
     assert errors == []  # the content security policy blocked nothing the page needs
-    await screenshot(page, "dashboard")
+    await screenshot(page, "history")
 
 
 async def test_the_api_docs_page_lists_every_operation_under_the_csp(
@@ -102,3 +127,158 @@ async def test_the_api_docs_page_lists_every_operation_under_the_csp(
     }
     assert errors == []
     await screenshot(page, "api-docs")
+
+
+def big_feed(items: int) -> str:
+    entries = "".join(
+        f"<item><title>Engineer {n}</title><link>https://jobs.example.com/{n}</link><guid>big-{n}</guid>"
+        f"<description>Job number {n} at Example Ltd</description></item>"
+        for n in range(items)
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{entries}</channel></rss>'
+
+
+@pytest.fixture
+def big_services(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
+    (tmp_path / "big.rss").write_text(big_feed(3000))
+    shutil.copy(DATA / "wwr_back_end_2022.rss", tmp_path)
+    shutil.copy(DATA / "wwr_programming_2015.rss", tmp_path)  # served, registered by a test
+    feeds = {"big": "big.rss", "back-end": "wwr_back_end_2022.rss"}
+    # Small batches: storing takes seconds, so the run's total is known (RunFetched) while jobs are
+    # still being stored and the bar has intermediate values to show.
+    with running_services(namespace, tmp_path, tmp_path, feeds, PROCESSOR_BATCH_SIZE="20") as running:
+        yield running
+
+
+# Records every "x of N" the progress bars show, to see the bar pass intermediate values.
+WATCH_PROGRESS = """() => {
+  window.seen = [];
+  new MutationObserver(() => {
+    for (const text of document.querySelectorAll('.progress-text')) window.seen.push(text.textContent);
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+async def test_import_now_on_the_feeds_page_moves_the_progress_bar_to_completed(
+    big_services: Services, browser: Browser
+) -> None:
+    page = await signed_in(browser, big_services)
+    errors = console_errors(page)
+    await page.goto(f"{big_services.gateway_url}/feeds")
+    row = page.locator("#feeds tr[data-feed-id=big]")
+    await row.wait_for()
+    assert "never imported" in await row.inner_text()
+    await page.evaluate(WATCH_PROGRESS)
+
+    await row.get_by_role("button", name="import big now").click()
+    await row.locator(".col-last-run .status-completed").wait_for(timeout=120_000)
+    assert "3000 jobs: 3000 new" in await row.locator(".col-last-run").inner_text()
+    seen = await page.evaluate("window.seen")
+    intermediate = {
+        text for text in seen if text.endswith(" of 3000") and text not in ("0 of 3000", "3000 of 3000")
+    }
+    assert intermediate, seen
+    assert "big: import requested" in await page.locator("#message").inner_text()
+    # only this feed was imported
+    assert "never imported" in await page.locator("#feeds tr[data-feed-id=back-end]").inner_text()
+    await screenshot(page, "feeds")
+    assert errors == []
+
+
+async def test_the_add_feed_form_shows_the_validation_message_then_adds_and_imports(
+    big_services: Services, browser: Browser
+) -> None:
+    page = await signed_in(browser, big_services)
+    await page.goto(f"{big_services.gateway_url}/feeds")
+    await page.locator("#feeds tr[data-feed-id=big]").wait_for()
+    await page.get_by_label("Id").fill("added")
+    await page.get_by_label("URL").fill("ftp://example.com/feed.xml")
+    await page.get_by_role("button", name="Add feed").click()
+    await page.locator("#error-url", has_text="http").wait_for()
+    assert await page.locator("#feeds tr[data-feed-id=added]").count() == 0
+
+    registry = yaml.safe_load(await asyncio.to_thread(Path(big_services.env["FEEDS_FILE"]).read_text))[
+        "feeds"
+    ]
+    url = registry[0]["url"].replace("big.rss", "wwr_programming_2015.rss")
+    await page.get_by_label("Id").fill("added")
+    await page.get_by_label("URL").fill(url)
+    await page.get_by_role("button", name="Add feed").click()
+    added = page.locator("#feeds tr[data-feed-id=added]")
+    await added.wait_for()
+    assert await page.locator("#error-url").inner_text() == ""
+    await added.get_by_role("button", name="import added now").click()
+    await added.locator(".col-last-run .status-completed").wait_for(timeout=120_000)
+
+
+# A 2 MB item the processor refuses (see test_bad_items.py): one failed job with a message.
+HUGE_ITEM = f"<item><title>{'Senior Engineer ' * 65_536}</title><guid>huge-1</guid></item>"
+# Markup in a title and description that must stay text, or be sanitized away.
+HOSTILE_ITEM = (
+    "<item><title>&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; Hostile</title>"
+    "<link>https://jobs.example.com/hostile</link><guid>hostile-1</guid>"
+    '<description>&lt;a href="javascript:alert(3)"&gt;apply&lt;/a&gt;&lt;img src=x onerror=alert(4)&gt;'
+    "&lt;script&gt;alert(5)&lt;/script&gt;</description></item>"
+)
+
+
+@pytest.fixture
+def failing_services(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
+    feed = (DATA / "wwr_back_end_2022.rss").read_text(encoding="utf-8")
+    (tmp_path / "bad-items.rss").write_text(
+        feed.replace("</channel>", HUGE_ITEM + HOSTILE_ITEM + "</channel>")
+    )
+    feeds = {"bad-items": "bad-items.rss", "missing": "no-such-file.rss"}
+    with running_services(namespace, tmp_path, tmp_path, feeds) as running:
+        yield running
+
+
+async def test_a_failed_run_shows_its_reason_and_a_failed_job_its_message(
+    failing_services: Services, browser: Browser
+) -> None:
+    page = await signed_in(browser, failing_services)
+    errors = console_errors(page)
+    await page.click("#import-now")
+    failed = page.locator("#history tr", has_text="no-such-file.rss")
+    await failed.locator(".status-failed").wait_for(timeout=120_000)
+    reason = await failed.locator(".error-line").inner_text()
+    assert "404" in reason
+
+    await failed.get_by_role("link").click()
+    await page.locator("#summary .error-line").wait_for()
+    assert reason in await page.locator("#summary").inner_text()
+    assert "HTTP status" in await page.locator("#summary").inner_text()
+    await page.go_back()
+    await page.locator("#history tr", has_text="no-such-file.rss").wait_for()
+
+    partly = page.locator("#history tr", has_text="bad-items.rss")
+    await partly.locator(".col-status.status-completed").wait_for(timeout=120_000)
+    assert await partly.locator(".col-failed").inner_text() == "1"
+    await partly.get_by_role("link").click()
+    await page.locator("#statuses tr").first.wait_for()
+    await page.select_option("#outcome", "failed")
+    await page.get_by_role("button", name="Filter").click()
+    await page.wait_for_url("**outcome=failed")
+    rows = page.locator("#statuses tr")
+    await rows.first.wait_for()
+    assert await rows.count() == 1
+    text = await rows.first.inner_text()
+    assert "too_large" in text and "the limit is 1,000,000" in text
+    await screenshot(page, "run")
+    assert errors == []
+
+
+async def test_markup_from_a_feed_renders_inert(failing_services: Services, browser: Browser) -> None:
+    page = await signed_in(browser, failing_services)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    await page.click("#import-now")
+    run = page.locator("#history tr", has_text="bad-items.rss")
+    await run.locator(".col-status.status-completed").wait_for(timeout=120_000)
+    await run.get_by_role("link").click()
+    hostile = page.locator("#statuses tr", has_text="Hostile")
+    await hostile.wait_for()
+    assert "<script>" in await hostile.inner_text()  # shown as the text it is
+    hostile_markup = "script:not([src]), [onerror], [onload], a[href^='javascript:' i]"
+    assert await page.locator(hostile_markup).count() == 0
+    assert dialogs == []

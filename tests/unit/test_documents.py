@@ -61,11 +61,15 @@ def test_poison_messages_are_dead_lettered_by_the_consumer_that_split_them_out(
     document: dict[str, Any],
 ) -> None:
     senders = {
-        name.split(":")[0]: op["channel"]["$ref"].rsplit("/", 1)[1]
+        (name.split(":")[0], op["channel"]["$ref"].rsplit("/", 1)[1])
         for name, op in document["operations"].items()
         if op["action"] == "send" and op["channel"]["$ref"].endswith(".dlq")
     }
-    assert senders == {"processor": "jobs.fetched.dlq", "logger": "jobs.status.dlq"}
+    assert senders == {
+        ("processor", "jobs.fetched.dlq"),
+        ("logger", "imports.runs.dlq"),
+        ("logger", "jobs.status.dlq"),
+    }
 
 
 def _messages(document: dict[str, Any], topic: str) -> dict[str, Any]:
