@@ -264,6 +264,7 @@ async def test_a_failed_run_shows_its_reason_and_a_failed_job_its_message(
     assert await rows.count() == 1
     text = await rows.first.inner_text()
     assert "too_large" in text and "the limit is 1,000,000" in text
+    await page.locator("#summary dl").wait_for()  # the run's facts, rendered with the outcomes
     await screenshot(page, "run")
     assert errors == []
 
