@@ -1,5 +1,6 @@
 """Start the four services as child processes, wait until each is healthy, stop them all."""
 
+import contextlib
 import os
 import secrets
 import signal
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -48,6 +50,15 @@ class Services:
         for name in names:
             self._spawn(name)
         self.wait_ready(timeout, names)
+
+    @contextlib.contextmanager
+    def running(self, names: tuple[str, ...] = SERVICES) -> Iterator["Services"]:
+        """Started, and stopped however the block ends."""
+        self.start(names=names)
+        try:
+            yield self
+        finally:
+            self.stop()
 
     def kill(self, name: str) -> None:
         """SIGKILL, as a crash or the OOM killer would: no shutdown hook runs."""

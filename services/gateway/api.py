@@ -25,7 +25,7 @@ from schemas.views import (
     Page,
 )
 from services.gateway import feeds, views
-from services.gateway.problems import ProblemError, documented
+from services.gateway.problems import ProblemError, body_fields, documented
 
 log = logging.getLogger("gateway")
 
@@ -171,10 +171,7 @@ async def _edit(request: Request, db: Any, feed_id: str, changes: FeedChange) ->
     try:
         known = await _conflict_free(feeds.change(db, feed_id, changes))
     except ValidationError as error:
-        fields = [
-            InvalidField(detail=e["msg"], pointer="#/" + "/".join(map(str, e["loc"]))) for e in error.errors()
-        ]
-        raise ProblemError(422, "the changed feed is invalid", fields) from None
+        raise ProblemError(422, "the changed feed is invalid", body_fields(error.errors())) from None
     if not known:
         raise ProblemError(404, f"no feed {feed_id!r}")
     return _found(await views.feed(db, request.app.state.redis, feed_id), f"no feed {feed_id!r}")

@@ -76,6 +76,11 @@ async def _on_invalid(request: Request, error: RequestValidationError) -> JSONRe
     return problem(status, "the request body is invalid" if in_body else "the request is invalid", fields)
 
 
+def body_fields(errors: Sequence[Any]) -> list[InvalidField]:
+    """A model's validation errors of a body, as the problem's `errors`."""
+    return [_field({**entry, "loc": ("body", *entry["loc"])}) for entry in errors]
+
+
 def _field(entry: dict[str, Any]) -> InvalidField:
     where, *path = entry["loc"]
     message = str(entry["msg"]).removeprefix("Value error, ")

@@ -30,12 +30,8 @@ def running_services(
             "FETCH_HOST_REQUESTS_PER_MINUTE": "60000",  # politeness has its own test
             "LOG_LEVEL": "INFO",
         }
-        running = Services(settings | env, tmp_path / "logs", free_port())
-        running.start()
-        try:
+        with Services(settings | env, tmp_path / "logs", free_port()).running() as running:
             yield running
-        finally:
-            running.stop()
 
 
 @pytest.fixture

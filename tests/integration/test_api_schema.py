@@ -20,12 +20,8 @@ from services.gateway.config import Settings
 def gateway(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
     # Generated requests come fast and from one client: no rate limit here (it has its own test).
     limits = {"GATEWAY_IMPORT_BURST": "100000"}
-    running = Services(namespace | limits, tmp_path / "logs", free_port())
-    running.start(names=("gateway",))
-    try:
+    with Services(namespace | limits, tmp_path / "logs", free_port()).running(("gateway",)) as running:
         yield running
-    finally:
-        running.stop()
 
 
 # The document the gateway serves, built here so that the cases exist before the gateway runs;

@@ -16,12 +16,8 @@ from launcher.processes import Services, free_port
 @pytest.fixture
 def gateway(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
     limits = {"GATEWAY_MAX_WS_MESSAGE_BYTES": "4096", "GATEWAY_WS_PING_SECONDS": "1"}
-    running = Services(namespace | limits, tmp_path / "logs", free_port())
-    running.start(names=("gateway",))
-    try:
+    with Services(namespace | limits, tmp_path / "logs", free_port()).running(("gateway",)) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def ws_url(gateway: Services) -> str:

@@ -127,10 +127,10 @@ async def kafka(environment: dict[str, str]) -> AsyncIterator[Kafka]:
 
 @pytest.fixture
 def services(namespace: dict[str, str], tmp_path: Path, kafka: Kafka) -> Any:
-    running = Services(namespace | {"LOG_LEVEL": "INFO"}, tmp_path / "logs", free_port())
-    running.start(names=("processor", "logger"))
-    yield running
-    running.stop()
+    with Services(namespace | {"LOG_LEVEL": "INFO"}, tmp_path / "logs", free_port()).running(
+        ("processor", "logger")
+    ) as running:
+        yield running
 
 
 def completed(database: Any, **query: Any) -> Callable[[], Awaitable[Any]]:
