@@ -93,6 +93,30 @@ class JobView(Job):
     changed_run_id: str | None = None
 
 
+class DeadLetterTopic(View):
+    """A pipeline topic's dead letters (`<source_topic>.dlq`): how many are kept, how many were redriven."""
+
+    source_topic: str
+    count: int
+    redriven: int
+
+
+class DeadLetterView(View):
+    """A message a service could not take, as it was received, and why; `body` is its start, as text."""
+
+    partition: int
+    offset: int
+    at: datetime
+    key: str | None = None
+    source_partition: int | None = None
+    source_offset: int | None = None
+    reason: str
+    attempt: int
+    redriven: bool
+    body: str
+    body_truncated: bool
+
+
 class ImportRequest(BaseModel):
     """Feed ids or URLs; empty means every enabled feed."""
 

@@ -1,9 +1,11 @@
 """Shared fixtures: the real stack's addresses and a fresh namespace (topics, database) per test."""
 
+import asyncio
 import os
 import socket
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +27,15 @@ def _answers(address: str, default_port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 60) -> Any:
+    """The first truthy answer of `check`, asked until it gives one (a test fails after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while not (found := await check()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.2)
+    return found
 
 
 @pytest.fixture(scope="session")

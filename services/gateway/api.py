@@ -10,9 +10,12 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 
 from infra.throttle import Throttled
+from schemas import topics
 from schemas.events import ImportRequested, RunStatus, Trigger
 from schemas.job import EmploymentType, WorkplaceType
 from schemas.views import (
+    DeadLetterTopic,
+    DeadLetterView,
     FeedChange,
     FeedEntry,
     FeedView,
@@ -24,7 +27,7 @@ from schemas.views import (
     Moment,
     Page,
 )
-from services.gateway import feeds, views
+from services.gateway import feeds, letters, views
 from services.gateway.problems import ProblemError, body_fields, documented
 
 log = logging.getLogger("gateway")
@@ -216,10 +219,31 @@ async def get_job(db: Database, job_key: str) -> JobView:
     return _found(await views.job(db, job_key), f"no job {job_key!r}")
 
 
+@router.get("/dead-letters", responses=READ, summary="Dead letters kept per pipeline topic")
+async def dead_letter_topics(request: Request) -> Page[DeadLetterTopic]:
+    return Page(items=await request.app.state.letters.summary())
+
+
+@router.get(
+    "/dead-letters/{source_topic}",
+    responses=documented(401, 404),
+    summary="A topic's dead letters, newest first, with why each was refused",
+)
+async def dead_letters(
+    request: Request,
+    source_topic: Annotated[str, Path(description="the pipeline topic, e.g. jobs.fetched")],
+    limit: Limit | None = None,
+    cursor: Cursor = None,
+) -> Page[DeadLetterView]:
+    if source_topic not in topics.ALL:
+        raise ProblemError(404, f"no topic {source_topic!r}; the pipeline's are {', '.join(topics.ALL)}")
+    return await paged(request.app.state.letters.page(source_topic, page_size(request, limit), cursor))
+
+
 async def paged(query: Any) -> Any:
     try:
         return await query
-    except views.InvalidCursor as error:
+    except (views.InvalidCursor, letters.InvalidCursor) as error:
         raise ProblemError(400, str(error), [InvalidField(detail=str(error), parameter="cursor")]) from None
 
 

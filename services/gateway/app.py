@@ -21,6 +21,7 @@ from services.gateway.auth import Gate
 from services.gateway.config import Settings
 from services.gateway.guard import Guard
 from services.gateway.hub import Hub
+from services.gateway.letters import Letters
 from services.gateway.openapi import document
 
 DESCRIPTION = "Import history, feeds and jobs of the Job Importer. Writes need a bearer token."
@@ -96,9 +97,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.import_bucket = TokenBucket(redis, "gateway:imports", settings.gateway_import_burst, per_second)
     await ensure_topics(settings)
     await app.state.broker.start()
+    app.state.letters = Letters(settings)
+    await app.state.letters.start()
     progress = asyncio.create_task(app.state.hub.run())
     yield
     progress.cancel()
+    await app.state.letters.stop()
     await app.state.broker.stop()
     await redis.aclose()
     await client.close()

@@ -23,6 +23,8 @@ class Settings(CommonSettings):
     gateway_import_requests_per_minute: float = 30
     gateway_ws_queue_size: int = 1000
     gateway_progress_interval_seconds: float = 0.25
+    # Replay's group on the dead-letter topics: its offsets say which letters were redriven.
+    replay_group_id: str = "replay"
 
     @property
     def api_tokens(self) -> list[str]:

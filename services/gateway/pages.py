@@ -32,6 +32,11 @@ async def feeds_page() -> Response:
     return _page("feeds.html")
 
 
+@router.get("/dead-letters")
+async def dead_letters_page() -> Response:
+    return _page("dead-letters.html")
+
+
 @router.get("/favicon.ico")
 async def favicon() -> Response:
     return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")

@@ -6,12 +6,15 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
+from aiokafka import AIOKafkaProducer
 from playwright.async_api import Browser, Page, async_playwright
 
 from launcher.processes import Services
-from tests.conftest import DATA
+from schemas import topics
+from tests.conftest import DATA, eventually
 from tests.e2e.conftest import running_services
 
 CHROMIUM_FLAGS = [
@@ -283,3 +286,39 @@ async def test_markup_from_a_feed_renders_inert(failing_services: Services, brow
     hostile_markup = "script:not([src]), [onerror], [onload], a[href^='javascript:' i]"
     assert await page.locator(hostile_markup).count() == 0
     assert dialogs == []
+
+
+async def test_dead_letters_are_counted_on_the_home_page_and_listed_with_their_reasons(
+    services: Services, browser: Browser
+) -> None:
+    topic = services.env["KAFKA_TOPIC_PREFIX"] + topics.JOBS_FETCHED
+    producer = AIOKafkaProducer(bootstrap_servers=services.env["KAFKA_BOOTSTRAP_SERVERS"], acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"<not json>", key=b"broken-1")
+        await producer.send_and_wait(topic, b'{"run_id": "r"}', key=b"broken-2")
+    finally:
+        await producer.stop()
+    async with httpx.AsyncClient(base_url=services.gateway_url, headers=services.headers) as client:
+
+        async def refused() -> bool:  # by the processor: then the page can show them
+            letters = (await client.get("/api/dead-letters")).json()["items"]
+            return {"source_topic": topics.JOBS_FETCHED, "count": 2, "redriven": 0} in letters
+
+        await eventually(refused)
+
+    page = await signed_in(browser, services)
+    errors = console_errors(page)
+    link = page.locator("#dead-letters a", has_text="2 on jobs.fetched")
+    await link.click()
+    await page.wait_for_url("**/dead-letters?topic=jobs.fetched")
+    rows = page.locator("#letters tr")
+    await rows.nth(1).wait_for()
+    assert await rows.count() == 2
+    broken = page.locator("#letters tr", has_text="broken-1")
+    assert "<not json>" in await broken.locator(".col-body").inner_text()
+    assert await broken.locator(".col-reason").inner_text() not in ("", "unknown")
+    assert "Field required" in await page.locator("#letters tr", has_text="broken-2").inner_text()
+    assert await page.locator("#topics a[aria-current]").inner_text() == "jobs.fetched: 2"
+    await screenshot(page, "dead-letters")
+    assert errors == []

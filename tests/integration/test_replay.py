@@ -24,7 +24,7 @@ from schemas.events import JobFetched, RunFetched, RunStarted, Trigger
 from services.fetcher.identity import collapse_duplicates
 from services.fetcher.normalize import normalize_item
 from services.fetcher.parse import parse_feed
-from tests.conftest import read
+from tests.conftest import eventually, read
 
 JSON = [("content-type", b"application/json")]
 
@@ -105,14 +105,6 @@ class Kafka:
             return {"groups": groups} | {g: await admin.list_consumer_group_offsets(g) for g in live}
         finally:
             await admin.close()
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (found := await check()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.2)
-    return found
 
 
 @pytest.fixture

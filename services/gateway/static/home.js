@@ -91,7 +91,21 @@ async function feedChoices() {
   }
 }
 
+// Dead letters, per topic with any waiting: each links to its list.
+async function deadLetters() {
+  const line = document.getElementById("dead-letters");
+  try {
+    const waiting = (await api("/api/dead-letters")).items.filter(row => row.count > row.redriven);
+    line.replaceChildren("Dead letters: ", ...waiting.flatMap((row, i) => [i ? ", " : "",
+      el("a", {href: `/dead-letters?topic=${encodeURIComponent(row.source_topic)}`, class: "failed-count",
+        text: `${row.count - row.redriven} on ${row.source_topic}`})]));
+    line.hidden = waiting.length === 0;
+  } catch { line.hidden = true; }  // the history matters more; the banner tells what is down
+}
+const recheckDeadLetters = coalesced(deadLetters, 2000);
+
 function onFrame(event) {
+  if (event.type === "import_log" && event.data.status !== "running") recheckDeadLetters();
   if (event.type === "import_log" && (runs.has(event.data.run_id) || matches(event.data))) {
     remember(event.data); flush();
   } else if (event.type === "run_progress" && runs.has(event.data.run_id)) {
@@ -111,4 +125,4 @@ document.getElementById("import-now").addEventListener("click", async () => {
 
 feedChoices();
 load(null);
-live({subscribe: {types: ["import_log", "run_progress"]}, onFrame, onOpen: () => load(null)});
+live({subscribe: {types: ["import_log", "run_progress"]}, onFrame, onOpen: () => { load(null); deadLetters(); }});

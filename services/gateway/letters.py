@@ -1,0 +1,154 @@
+"""Dead letters read from Kafka for the dashboard: counts per topic and the letters, newest first.
+
+Reads only, by manual assignment with no group, so no offset of anyone's moves. A letter below
+replay's committed offset on its topic was redriven by `replay dlq --redrive`.
+"""
+
+import asyncio
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from infra.kafka import ATTEMPT, REASON, SOURCE_OFFSET, SOURCE_PARTITION
+from schemas import topics
+from schemas.views import DeadLetterTopic, DeadLetterView, Page
+from services.gateway.config import Settings
+
+PREVIEW_CHARACTERS = 2000
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+class Letters:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
+        )
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+        self.lock = asyncio.Lock()  # one consumer: one reader at a time assigns and seeks it
+
+    async def start(self) -> None:
+        await self.consumer.start()
+        await self.admin.start()
+
+    async def stop(self) -> None:
+        await self.admin.close()
+        await self.consumer.stop()
+
+    async def summary(self) -> list[DeadLetterTopic]:
+        """Every pipeline topic's dead letters: how many are kept and how many were redriven."""
+        redriven_below = await self._redriven_below()
+        summary = []
+        async with self.lock:
+            for source in topics.ALL:
+                partitions = await self._partitions(source)
+                first = await self.consumer.beginning_offsets(partitions) if partitions else {}
+                last = await self.consumer.end_offsets(partitions) if partitions else {}
+                kept = sum(last[tp] - first[tp] for tp in partitions)
+                redriven = sum(
+                    max(0, min(redriven_below.get(tp, 0), last[tp]) - first[tp]) for tp in partitions
+                )
+                summary.append(DeadLetterTopic(source_topic=source, count=kept, redriven=redriven))
+        return summary
+
+    async def page(self, source: str, limit: int, cursor: str | None) -> Page[DeadLetterView]:
+        """The newest `limit` letters below the cursor (per partition: the first offset not to read)."""
+        before = _decode(cursor) if cursor else {}
+        redriven_below = await self._redriven_below()
+        async with self.lock:
+            partitions = await self._partitions(source)
+            if not partitions:
+                return Page(items=[])
+            first = await self.consumer.beginning_offsets(partitions)
+            last = await self.consumer.end_offsets(partitions)
+            ends = {tp: min(before.get(tp.partition, last[tp]), last[tp]) for tp in partitions}
+            windows = {tp: (max(first[tp], ends[tp] - limit), ends[tp]) for tp in partitions}
+            records = await self._read(windows)
+        newest = sorted(records, key=lambda record: (record.timestamp, record.offset), reverse=True)[:limit]
+        below = dict(ends)
+        for record in newest:
+            tp = TopicPartition(record.topic, record.partition)
+            below[tp] = min(below[tp], record.offset)
+        more = any(below[tp] > first[tp] for tp in partitions) and len(newest) == limit
+        return Page(
+            items=[_view(record, redriven_below) for record in newest],
+            next_cursor=_encode({tp.partition: offset for tp, offset in below.items()}) if more else None,
+        )
+
+    async def _partitions(self, source: str) -> list[TopicPartition]:
+        # The admin client's metadata request, unlike a consumer's, never creates a missing topic.
+        name = topics.dead_letter(self.settings.topic(source))
+        if name not in await self.admin.list_topics():
+            return []
+        [description] = await self.admin.describe_topics([name])
+        return sorted(TopicPartition(name, found["partition"]) for found in description["partitions"])
+
+    async def _read(self, windows: dict[TopicPartition, tuple[int, int]]) -> list[ConsumerRecord[Any, Any]]:
+        wanted = {tp: window for tp, window in windows.items() if window[0] < window[1]}
+        if not wanted:
+            return []
+        self.consumer.assign(list(wanted))
+        for tp, (start, _) in wanted.items():
+            self.consumer.seek(tp, start)
+        records: list[ConsumerRecord[Any, Any]] = []
+        while wanted:
+            batches = await self.consumer.getmany(*wanted, timeout_ms=1000)
+            for tp, found in batches.items():
+                records += [record for record in found if record.offset < wanted[tp][1]]
+                if await self.consumer.position(tp) >= wanted[tp][1]:
+                    del wanted[tp]
+        self.consumer.assign([])
+        return records
+
+    async def _redriven_below(self) -> dict[TopicPartition, int]:
+        """Replay's ledger: where its last redrive of each dead-letter partition ended."""
+        found = await self.admin.list_consumer_group_offsets(
+            self.settings.group(self.settings.replay_group_id)
+        )
+        return {tp: offset.offset for tp, offset in found.items() if offset.offset >= 0}
+
+
+def _view(record: ConsumerRecord[Any, Any], redriven_below: dict[TopicPartition, int]) -> DeadLetterView:
+    headers = {name: value.decode(errors="replace") for name, value in record.headers}
+    attempt = headers.get(ATTEMPT, "1")
+    body = (record.value or b"")[: PREVIEW_CHARACTERS * 4].decode(errors="replace")
+    return DeadLetterView(
+        partition=record.partition,
+        offset=record.offset,
+        at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
+        key=record.key.decode(errors="replace") if record.key is not None else None,
+        source_partition=_number(headers.get(SOURCE_PARTITION)),
+        source_offset=_number(headers.get(SOURCE_OFFSET)),
+        reason=headers.get(REASON, "unknown"),
+        attempt=int(attempt) if attempt.isdigit() else 1,
+        redriven=record.offset < redriven_below.get(TopicPartition(record.topic, record.partition), 0),
+        body=body[:PREVIEW_CHARACTERS],
+        body_truncated=len(record.value or b"") > len(body[:PREVIEW_CHARACTERS].encode()),
+    )
+
+
+def _number(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
+
+
+def _encode(below: dict[int, int]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(below).encode()).decode()
+
+
+def _decode(cursor: str) -> dict[int, int]:
+    try:
+        below = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        offsets = {int(partition): int(offset) for partition, offset in below.items()}
+        if offsets and min(offsets.values()) >= 0:
+            return offsets
+    except (ValueError, binascii.Error, UnicodeError, AttributeError, TypeError) as error:
+        raise InvalidCursor("cursor is not one this API gave") from error
+    raise InvalidCursor("cursor is not one this API gave")
