@@ -18,9 +18,13 @@ FEEDS = {"wwr-remote": "wwr_remote_jobs_2022.rss", "wwr-back-end": "wwr_back_end
 def running_services(
     namespace: dict[str, str], tmp_path: Path, directory: Path, feeds: dict[str, str], **env: str
 ) -> Iterator[Services]:
-    """The four services importing `feeds` (feed id -> file in `directory`, served on loopback)."""
+    """The four services importing `feeds` (feed id -> file in `directory`, served on loopback).
+
+    A file named "localhost/<file>" is served by the same server under the host name localhost,
+    which the fetcher's politeness counts as a host of its own.
+    """
     with FeedServer(directory, conditional=False) as feed_server:
-        registry = [{"id": feed_id, "url": feed_server.url(name)} for feed_id, name in feeds.items()]
+        registry = [{"id": feed_id, "url": _address(feed_server, name)} for feed_id, name in feeds.items()]
         feeds_file = tmp_path / "feeds.yaml"
         feeds_file.write_text(yaml.safe_dump({"feeds": registry}))
         settings = namespace | {
@@ -32,6 +36,11 @@ def running_services(
         }
         with Services(settings | env, tmp_path / "logs", free_port()).running() as running:
             yield running
+
+
+def _address(feed_server: FeedServer, name: str) -> str:
+    host, _, file = name.rpartition("/")
+    return feed_server.url(file).replace("127.0.0.1", host, 1) if host else feed_server.url(name)
 
 
 @pytest.fixture

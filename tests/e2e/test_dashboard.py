@@ -4,13 +4,16 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import yaml
 from aiokafka import AIOKafkaProducer
 from playwright.async_api import Browser, Page, async_playwright
+from pymongo import AsyncMongoClient
 
 from launcher.processes import Services
 from schemas import topics
@@ -174,6 +177,10 @@ async def test_import_now_on_the_feeds_page_moves_the_progress_bar_to_completed(
     await page.evaluate(WATCH_PROGRESS)
 
     await row.get_by_role("button", name="import big now").click()
+    # An interval typed while the progress redraws the table is neither lost nor unfocused.
+    other = page.locator("#feeds tr[data-feed-id=back-end]")
+    interval = other.get_by_label("interval of back-end in minutes")
+    await interval.fill("45")
     await row.locator(".col-last-run .status-completed").wait_for(timeout=120_000)
     assert "3000 jobs: 3000 new" in await row.locator(".col-last-run").inner_text()
     seen = await page.evaluate("window.seen")
@@ -183,9 +190,62 @@ async def test_import_now_on_the_feeds_page_moves_the_progress_bar_to_completed(
     assert intermediate, seen
     assert "big: import requested" in await page.locator("#message").inner_text()
     # only this feed was imported
-    assert "never imported" in await page.locator("#feeds tr[data-feed-id=back-end]").inner_text()
+    assert "never imported" in await other.inner_text()
+    assert await interval.input_value() == "45"
+    assert await interval.evaluate("node => node === document.activeElement")
+    await interval.press("Enter")
+    await other.locator(".col-interval", has_text="45 min").wait_for()
+    assert "back-end: interval saved" in await page.locator("#message").inner_text()
+    await row.locator(".col-health", has_text="last success").wait_for(timeout=30_000)
     await screenshot(page, "feeds")
     assert errors == []
+
+
+@pytest.fixture
+def scheduled_services(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
+    """Two feeds on two hosts (127.0.0.1 and localhost: each host has its own turn), scheduled."""
+    feeds = {"kept": "wwr_back_end_2022.rss", "paused": "localhost/wwr_programming_2015.rss"}
+    with running_services(
+        namespace, tmp_path, DATA, feeds, SCHEDULER_ENABLED="true", SCHEDULER_TICK_SECONDS="1"
+    ) as running:
+        yield running
+
+
+async def runs_of(services: Services, feed_id: str) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(base_url=services.gateway_url, headers=services.headers) as client:
+        return (await client.get("/api/imports", params={"feed": feed_id})).json()["items"]
+
+
+async def test_a_paused_feed_is_skipped_by_the_scheduler_until_resumed(
+    scheduled_services: Services, browser: Browser
+) -> None:
+    services = scheduled_services
+    page = await signed_in(browser, services)
+    await page.goto(f"{services.gateway_url}/feeds")
+    kept, paused = (page.locator(f"#feeds tr[data-feed-id={name}]") for name in ("kept", "paused"))
+    for row in (kept, paused):  # both are due when registered
+        await row.locator(".col-last-run .status-completed").wait_for(timeout=120_000)
+
+    await paused.get_by_role("button", name="pause paused").click()
+    await paused.locator(".paused").wait_for()
+    assert "paused: the scheduler skips it" in await page.locator("#message").inner_text()
+    assert await paused.locator(".col-next").inner_text() == "—"
+    # Time passes: both feeds come due. The scheduler checks the kept one and skips the paused.
+    database = AsyncMongoClient(services.env["MONGODB_URL"])[services.env["MONGODB_DATABASE"]]
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    await database.feeds.update_many({}, {"$set": {"next_check_at": past}})
+    await eventually(lambda: two_completed(services, "kept"), timeout=90)
+    assert len(await runs_of(services, "paused")) == 1
+    assert [run["trigger"] for run in await runs_of(services, "kept")] == ["schedule", "schedule"]
+
+    await paused.get_by_role("button", name="resume paused").click()
+    await paused.get_by_role("button", name="pause paused").wait_for()
+    await eventually(lambda: two_completed(services, "paused"), timeout=90)
+    await database.client.close()
+
+
+async def two_completed(services: Services, feed_id: str) -> bool:
+    return [run["status"] for run in await runs_of(services, feed_id)] == ["completed", "completed"]
 
 
 async def test_the_add_feed_form_shows_the_validation_message_then_adds_and_imports(

@@ -7,7 +7,7 @@ let feeds = [];
 
 function health(feed) {
   const cell = el("td", {class: "col-health"});
-  if (!feed.enabled) cell.append(el("div", {class: "paused", text: "paused"}));
+  if (!feed.enabled) cell.append(el("div", {class: "paused", text: "paused: not scheduled (Import now still works)"}));
   if (feed.paused_seconds > 0) {
     cell.append(el("div", {class: "status-partial", text: `host paused (429/503) for ${Math.ceil(feed.paused_seconds)} s`}));
   }
@@ -41,17 +41,26 @@ function button(text, label, action) {
   return node;
 }
 
+// A feed's actions, kept across re-renders while its state is the same, so that an interval being
+// typed survives the progress updates that redraw the table several times a second.
+const actionCells = new Map();  // feed id -> {state, cell}
+
 function actions(feed) {
+  const state = `${feed.enabled}|${feed.interval_minutes}`, kept = actionCells.get(feed.id);
+  if (kept && kept.state === state) return kept.cell;
   const interval = el("input", {type: "number", min: "1", value: String(feed.interval_minutes),
     "aria-label": `interval of ${feed.id} in minutes`, class: "interval"});
-  return el("td", {class: "col-actions"},
+  const save = () => act(feed, "interval saved", change(feed, {interval_minutes: Number(interval.value)}));
+  interval.addEventListener("keydown", (event) => { if (event.key === "Enter") save(); });
+  const cell = el("td", {class: "col-actions"},
     button("Import now", `import ${feed.id} now`, () => act(feed, "import requested",
       api("/api/imports", {method: "POST", json: {feeds: [feed.id], trigger: "manual"}}))),
     feed.enabled
-      ? button("Pause", `pause ${feed.id}`, () => act(feed, "paused", change(feed, {enabled: false})))
+      ? button("Pause", `pause ${feed.id}`, () => act(feed, "paused: the scheduler skips it", change(feed, {enabled: false})))
       : button("Resume", `resume ${feed.id}`, () => act(feed, "resumed", change(feed, {enabled: true}))),
-    el("span", {class: "interval-edit"}, interval, button("Save", `save the interval of ${feed.id}`,
-      () => act(feed, "interval saved", change(feed, {interval_minutes: Number(interval.value)})))));
+    el("span", {class: "interval-edit"}, interval, button("Save", `save the interval of ${feed.id}`, save)));
+  actionCells.set(feed.id, {state, cell});
+  return cell;
 }
 
 function change(feed, fields) {
@@ -63,14 +72,28 @@ async function act(feed, done, request) {
   catch (error) { showError(message, error); }
 }
 
-const render = coalesced(() => {
-  feedsBody.replaceChildren(...feeds.map(feed => el("tr", {"data-feed-id": feed.id},
+function cells(feed) {
+  return [
     el("td", {class: "col-feed"}, el("div", {class: "feed-id", text: feed.id}),
       el("a", {href: feed.url, class: "hint url", text: feed.url}),
       el("div", {}, el("a", {href: `/?feed=${encodeURIComponent(feed.id)}`, text: "history"}))),
     health(feed), lastRun(feed),
     el("td", {class: "col-next", text: feed.enabled ? when(feed.next_check_at) : "—"}),
-    el("td", {class: "col-interval number", text: `${feed.interval_minutes} min`}), actions(feed))));
+    el("td", {class: "col-interval number", text: `${feed.interval_minutes} min`}), actions(feed)];
+}
+
+// Rows and the kept action cells stay where they are: a control being used keeps its focus.
+const render = coalesced(() => {
+  const rows = feeds.map(feed => {
+    const tr = feedsBody.querySelector(`tr[data-feed-id="${CSS.escape(feed.id)}"]`) || el("tr", {"data-feed-id": feed.id});
+    cells(feed).forEach((cell, i) => {
+      if (tr.children[i] === cell) return;
+      if (tr.children[i]) tr.children[i].replaceWith(cell); else tr.append(cell);
+    });
+    return tr;
+  });
+  rows.forEach((tr, i) => { if (feedsBody.children[i] !== tr) feedsBody.insertBefore(tr, feedsBody.children[i] || null); });
+  while (feedsBody.children.length > rows.length) feedsBody.lastElementChild.remove();
   document.getElementById("empty").hidden = feeds.length > 0;
 });
 
@@ -114,4 +137,7 @@ function onFrame(event) {
 
 document.getElementById("add-feed").addEventListener("submit", addFeed);
 load();
+// Health moves without events too (the fetcher records a success after the run's last log, host
+// pauses run out, next checks come round): look again every 15 s.
+setInterval(load, 15000);
 live({subscribe: {types: ["import_log", "run_progress"]}, onFrame, onOpen: load});
