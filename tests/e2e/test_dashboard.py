@@ -3,10 +3,12 @@
 import asyncio
 import os
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -15,10 +17,13 @@ from aiokafka import AIOKafkaProducer
 from playwright.async_api import Browser, Page, async_playwright
 from pymongo import AsyncMongoClient
 
+from infra.settings import CommonSettings
 from launcher.processes import Services
 from schemas import topics
+from schemas.events import ImportRequested, Trigger
 from tests.conftest import DATA, eventually
-from tests.e2e.conftest import running_services
+from tests.e2e.conftest import FEEDS, running_services
+from tests.proxy import Proxy, proxied
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -382,3 +387,67 @@ async def test_dead_letters_are_counted_on_the_home_page_and_listed_with_their_r
     assert await page.locator("#topics a[aria-current]").inner_text() == "jobs.fetched: 2"
     await screenshot(page, "dead-letters")
     assert errors == []
+
+
+@pytest.fixture
+def store_proxy(stack: CommonSettings) -> Iterator[Proxy]:
+    address = urlsplit(stack.mongodb_url)
+    with proxied(address.hostname or "localhost", address.port or 27017) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def services_behind_proxy(
+    namespace: dict[str, str], tmp_path: Path, store_proxy: Proxy
+) -> Iterator[Services]:
+    store = f"mongodb://127.0.0.1:{store_proxy.port}/?directConnection=true"
+    with running_services(namespace, tmp_path, DATA, FEEDS, MONGODB_URL=store) as running:
+        yield running
+
+
+async def test_the_banner_tells_a_store_outage_and_a_gateway_gap_and_the_page_catches_up(
+    services_behind_proxy: Services, store_proxy: Proxy, stack: CommonSettings, browser: Browser
+) -> None:
+    services = services_behind_proxy
+    page = await signed_in(browser, services)
+    await page.evaluate("window.notReloaded = true")
+    banner = page.locator("#connection")
+
+    store_proxy.cut()
+    await page.locator("#connection.degraded", has_text="store unavailable").wait_for(timeout=15_000)
+    store_proxy.restore()
+    await page.locator("#connection.live").wait_for(timeout=30_000)
+
+    # The gateway away while two runs happen: the page says so, then shows both without a reload.
+    services.kill("gateway")
+    await page.locator("#connection:not(.live)").wait_for(timeout=15_000)
+    assert await banner.inner_text() != "live"
+    await request_import(services)
+    database = AsyncMongoClient(stack.mongodb_url)[services.env["MONGODB_DATABASE"]]
+
+    async def both_completed() -> bool:
+        return await database.import_logs.count_documents({"status": "completed"}) == 2
+
+    await eventually(both_completed, timeout=120)
+    await database.client.close()
+    services.restart("gateway")
+    await page.locator("#connection.live").wait_for(timeout=30_000)
+    await page.locator("#history tr .status-completed").nth(1).wait_for(timeout=20_000)
+    assert await page.locator("#history tr").count() == 2
+    assert await page.evaluate("window.notReloaded") is True
+
+
+async def request_import(services: Services) -> None:
+    """As the scheduler asks: an ImportRequested on Kafka, with no gateway involved."""
+    producer = AIOKafkaProducer(bootstrap_servers=services.env["KAFKA_BOOTSTRAP_SERVERS"], acks="all")
+    await producer.start()
+    request = ImportRequested(trigger_id=uuid.uuid4().hex, trigger=Trigger.API, feeds=[])
+    try:
+        await producer.send_and_wait(
+            services.env["KAFKA_TOPIC_PREFIX"] + topics.IMPORTS_REQUESTED,
+            request.model_dump_json().encode(),
+            key=request.trigger_id.encode(),
+            headers=[("content-type", b"application/json")],
+        )
+    finally:
+        await producer.stop()
