@@ -451,3 +451,54 @@ async def request_import(services: Services) -> None:
         )
     finally:
         await producer.stop()
+
+
+async def tab_to(page: Page, selector: str) -> None:
+    """Tab from where the focus is until `selector` has it, as a keyboard user would."""
+    target = page.locator(selector)
+    for _ in range(30):
+        await page.keyboard.press("Tab")
+        if await target.evaluate("node => node === document.activeElement"):
+            return
+    raise AssertionError(f"{selector} is not reached with Tab")
+
+
+async def test_the_history_is_run_from_the_keyboard_filtered_and_paged_through_the_url(
+    services: Services, browser: Browser
+) -> None:
+    page = await signed_in(browser, services)
+    completed = page.locator("#history tr .status-completed")
+    for imports in (1, 2):
+        await tab_to(page, "#import-now")
+        await page.keyboard.press("Enter")
+        await completed.nth(2 * imports - 1).wait_for(timeout=120_000)
+
+    await page.goto(f"{services.gateway_url}/?limit=3")
+    rows = page.locator("#history tr")
+    await rows.nth(2).wait_for()
+    assert await rows.count() == 3
+    await tab_to(page, "#older")
+    await page.keyboard.press("Enter")
+    await rows.nth(3).wait_for()
+    assert await rows.count() == 4
+    await page.locator("#older").wait_for(state="hidden")
+    assert len({await row.get_attribute("data-run-id") for row in await rows.all()}) == 4
+
+    await page.select_option("#filter-feed", "wwr-back-end")
+    await page.select_option("#filters [name=trigger]", "manual")
+    await page.get_by_role("button", name="Filter").click()
+    await page.wait_for_url("**feed=wwr-back-end**trigger=manual**")
+    await rows.nth(1).wait_for()
+    assert await rows.count() == 2
+    assert all("wwr_back_end_2022.rss" in text for text in await rows.all_inner_texts())
+
+    await page.select_option("#filters [name=status]", "failed")
+    await page.get_by_role("button", name="Filter").click()
+    await page.locator("#empty", has_text="No runs match these filters").wait_for()
+    assert await rows.count() == 0
+
+    await page.go_back()
+    await rows.nth(1).wait_for()
+    assert await page.locator("#filter-feed").input_value() == "wwr-back-end"
+    assert await page.locator("#filters [name=status]").input_value() == ""
+    assert await rows.count() == 2

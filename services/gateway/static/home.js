@@ -6,6 +6,7 @@ const progress = new Map();  // run_id -> statuses counted so far (run_progress 
 const dirty = new Set();
 const history = document.getElementById("history");
 const numbers = ["total_fetched", "new", "updated", "unchanged", "failed"];
+const filtered = ["feed", "status", "trigger"].some(name => filters.get(name));
 let nextCursor = null, loaded = false;
 
 function matches(log) {
@@ -60,13 +61,15 @@ const flush = coalesced(() => {
     history.insertBefore(tr, after || null);
   }
   dirty.clear();
-  document.getElementById("empty").hidden = runs.size > 0;
+  const empty = document.getElementById("empty");
+  empty.hidden = runs.size > 0;
+  if (filtered) empty.textContent = "No runs match these filters.";
   document.getElementById("older").hidden = !nextCursor;
 });
 
 async function load(cursor) {
   const query = new URLSearchParams([...filters].filter(([, value]) => value));
-  query.set("limit", "50");
+  query.set("limit", filters.get("limit") || "50");
   if (cursor) query.set("cursor", cursor);
   try {
     const page = await api(`/api/imports?${query}`);
