@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 STACK := deploy/local/stack.sh
 
-.PHONY: run test up down lint format schemas docs lock bench bench-fanout replay clean venv screenshots
+.PHONY: run test up down lint format schemas docs lock bench bench-fanout bench-dashboard replay clean venv screenshots
 
 # The API docs page's Swagger UI is vendored from npm at build time (cached, not committed).
 venv: $(STAMP)
@@ -60,6 +60,10 @@ bench: venv
 # 1,000 websocket clients on one gateway, with and without stalled ones (README, "The API").
 bench-fanout: venv
 	@bash deploy/local/with-stack.sh $(PY) -m bench.fanout $(BENCH_ARGS)
+
+# The dashboard in Chromium: "Import now" to completed, and frames/s and memory during a 20,000-job import.
+bench-dashboard: venv
+	@bash deploy/local/with-stack.sh $(PY) -m bench.dashboard
 
 # Re-drive history from Kafka, e.g. `make replay ARGS="plan --since 2h"` (see README, "Replay").
 replay: venv
