@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from beanie import Document
-from pymongo import ASCENDING, IndexModel, InsertOne, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, ReturnDocument
 from pymongo.errors import BulkWriteError
 
 from infra.mongo import DUPLICATE_KEY, chunks
@@ -44,7 +44,11 @@ class OpenRunDocument(Document):
 
 
 INDEXES = {
-    ImportLogDocument: [IndexModel([("run_id", ASCENDING)], unique=True, name="run_id_unique")],
+    ImportLogDocument: [
+        IndexModel([("run_id", ASCENDING)], unique=True, name="run_id_unique"),
+        # The gateway's history of one feed and each feed's last run (the feeds page), newest first.
+        IndexModel([("feed_id", ASCENDING), ("_id", DESCENDING)], name="by_feed"),
+    ],
     JobStatusDocument: [
         IndexModel([("run_id", ASCENDING), ("outcome", ASCENDING)], name="by_outcome"),
         IndexModel([("recorded_at", ASCENDING)], name="by_age"),
