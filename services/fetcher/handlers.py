@@ -200,8 +200,7 @@ class Fetcher:
         await self._host_bucket().take(
             host_of(url), longest_wait=self.settings.fetch_longest_host_wait_seconds
         )
-        feed_label, host_label = _labels(feed, url)
-        started = time.perf_counter()
+        status, size, started = None, 0, time.perf_counter()
         try:
             fetched = await fetch(
                 self.http,
@@ -210,13 +209,13 @@ class Fetcher:
                 total_timeout=self.settings.fetch_timeout_seconds,
                 validators=validators,
             )
+            status, size = fetched.http_status, fetched.size
+            return fetched
         except FetchError as error:
-            elapsed = time.perf_counter() - started
-            metrics.observe_fetch(feed_label, host_label, error.http_status, elapsed, 0)
+            status = error.http_status
             raise
-        elapsed = time.perf_counter() - started
-        metrics.observe_fetch(feed_label, host_label, fetched.http_status, elapsed, fetched.size)
-        return fetched
+        finally:
+            metrics.observe_fetch(*_labels(feed, url), status, time.perf_counter() - started, size)
 
     async def _follow_moves(self, feed: Feed, fetched: Fetched, discovered: str | None) -> None:
         """The registry keeps where the feed lives now: after permanent redirects, or as discovered."""
