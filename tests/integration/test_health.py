@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from infra import health
 from infra.metrics import DEAD_LETTERS
 from infra.settings import CommonSettings
-from launcher.processes import Services, free_port
+from launcher.processes import SERVICES, Services, free_port
 from tests.scrape import samples
 
 
@@ -101,3 +101,25 @@ async def test_a_gateway_whose_store_is_gone_reports_it_within_seconds(
             await asyncio.to_thread(gateway.stop)
 
     assert ready.json() == {"ok": False, "checks": {"kafka": True, "mongodb": False, "redis": True}}
+
+
+async def test_each_service_checks_every_dependency_it_uses_and_names_the_missing_one(
+    namespace: dict[str, str], tmp_path: Path
+) -> None:
+    dead_redis = {"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0", "SCHEDULER_ENABLED": "false"}
+    services = Services(namespace | dead_redis, tmp_path / "logs", free_port())
+    await asyncio.to_thread(services.start, 60, SERVICES, "/healthz")
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            answers = [await client.get(services.url(name, "/readyz")) for name in SERVICES]
+    finally:
+        await asyncio.to_thread(services.stop)
+
+    without_redis = {"kafka": True, "mongodb": True, "redis": False}
+    assert {name: answer.json()["checks"] for name, answer in zip(SERVICES, answers, strict=True)} == {
+        "fetcher": without_redis,
+        "processor": without_redis,
+        "logger": {"kafka": True, "mongodb": True},  # it uses no Redis
+        "gateway": without_redis,
+    }
+    assert [answer.status_code for answer in answers] == [503, 503, 200, 503]
