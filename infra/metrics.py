@@ -26,7 +26,7 @@ from prometheus_client import (
 )
 
 log = logging.getLogger(__name__)
-# A `_created` timestamp per series doubles the text for what rate() never needs.
+# A `_created` line per series adds to every scrape what rate() and increase() never read.
 disable_created_metrics()
 Refresh = Callable[[], Awaitable[None]]
 
