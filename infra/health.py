@@ -1,13 +1,19 @@
-"""A minimal HTTP health endpoint for services that serve nothing else (`/healthz`, `/readyz`)."""
+"""A minimal HTTP endpoint for services that serve nothing else: `/healthz`, `/readyz`, `/metrics`."""
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
+from infra import metrics
+from infra.metrics import Refresh
+
+# However long a client library would wait (PyMongo's server selection, a connect timeout), a
+# dependency that has not answered by then is reported missing: probes and operators wait no longer.
+CHECK_TIMEOUT_SECONDS = 3
 ReadyCheck = Callable[[], Awaitable[bool]]
 Checks = dict[str, ReadyCheck]
 
@@ -33,21 +39,21 @@ async def readiness(checks: Checks) -> dict[str, bool]:
     return dict(zip(checks, answers, strict=True))
 
 
-async def serve(host: str, port: int, checks: Checks) -> Callable[[], Awaitable[None]]:
-    """Start answering probes; returns the coroutine function that stops it."""
+async def serve(
+    host: str, port: int, checks: Checks, refresh: Sequence[Refresh] = ()
+) -> Callable[[], Awaitable[None]]:
+    """Start answering probes and scrapes; returns the coroutine function that stops it.
+
+    `refresh` brings scrape-time metrics (consumer lag) up to date before each /metrics answer.
+    """
 
     async def respond(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             request_line = await asyncio.wait_for(reader.readline(), timeout=5)
             path = request_line.split(b" ")[1] if request_line.count(b" ") >= 2 else b"/"
-            answers = await readiness(checks) if path == b"/readyz" else {}
-            ok = path == b"/healthz" or (path == b"/readyz" and all(answers.values()))
-            code = (
-                b"200 OK" if ok else (b"503 Service Unavailable" if path == b"/readyz" else b"404 Not Found")
-            )
-            body = json.dumps({"ok": ok} | ({"checks": answers} if answers else {})).encode()
+            code, content_type, body = await _answer(path, checks, refresh)
             writer.write(
-                b"HTTP/1.1 " + code + b"\r\nContent-Type: application/json\r\n"
+                b"HTTP/1.1 " + code + b"\r\nContent-Type: " + content_type.encode() + b"\r\n"
                 b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body
             )
             await writer.drain()
@@ -65,8 +71,24 @@ async def serve(host: str, port: int, checks: Checks) -> Callable[[], Awaitable[
     return stop
 
 
+async def _answer(path: bytes, checks: Checks, refresh: Sequence[Refresh]) -> tuple[bytes, str, bytes]:
+    if path == b"/metrics":
+        for update in refresh:
+            await update()
+        body, content_type = metrics.exposition()
+        return b"200 OK", content_type, body
+    if path == b"/healthz":  # liveness only: a missing dependency is /readyz's business
+        return b"200 OK", "application/json", json.dumps({"ok": True}).encode()
+    if path == b"/readyz":
+        answers = await readiness(checks)
+        ok = all(answers.values())
+        body = json.dumps({"ok": ok, "checks": answers}).encode()
+        return (b"200 OK" if ok else b"503 Service Unavailable"), "application/json", body
+    return b"404 Not Found", "application/json", json.dumps({"ok": False}).encode()
+
+
 async def _safe(ready: ReadyCheck) -> bool:
     try:
-        return await asyncio.wait_for(ready(), timeout=3)
+        return await asyncio.wait_for(ready(), timeout=CHECK_TIMEOUT_SECONDS)
     except Exception:
         return False

@@ -17,6 +17,7 @@ from faststream.message import StreamMessage
 from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
 from pydantic_core import CoreSchema
 
+from infra.metrics import DEAD_LETTERS
 from infra.settings import CommonSettings
 from schemas import topics
 
@@ -168,6 +169,8 @@ class DeadLetters:
 
     def __init__(self, publishers: Mapping[str, DefaultPublisher]) -> None:
         self.publishers = publishers  # source topic -> its `<topic>.dlq` publisher
+        for topic in publishers:
+            DEAD_LETTERS.labels(topic)  # a series at 0 from the start, so alerts see the first one
 
     async def send(self, poison: Sequence[Poison]) -> None:
         sent = [
@@ -180,5 +183,7 @@ class DeadLetters:
             for item in poison
         ]
         await asyncio.gather(*sent)
+        for item in poison:
+            DEAD_LETTERS.labels(item.record.topic).inc()
         if poison:
             log.error("poison messages sent to dead-letter topics", extra={"count": len(poison)})

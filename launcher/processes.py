@@ -41,15 +41,20 @@ class Services:
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
 
+    def url(self, name: str, path: str) -> str:
+        """`path` on the port where `name` answers probes and scrapes (the gateway: its HTTP port)."""
+        return f"http://127.0.0.1:{self.health_ports.get(name, self.gateway_port)}{path}"
+
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def start(self, timeout: float = 60, names: tuple[str, ...] = SERVICES) -> None:
+    def start(self, timeout: float = 60, names: tuple[str, ...] = SERVICES, probe: str = "/readyz") -> None:
+        """Spawn the services and wait until `probe` answers 200 on each (`/healthz`: alive will do)."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for name in names:
             self._spawn(name)
-        self.wait_ready(timeout, names)
+        self.wait_ready(timeout, names, probe)
 
     @contextlib.contextmanager
     def running(self, names: tuple[str, ...] = SERVICES) -> Iterator["Services"]:
@@ -87,11 +92,12 @@ class Services:
             [sys.executable, "-m", f"services.{service}"], cwd=ROOT, env=env, stdout=log, stderr=log
         )
 
-    def wait_ready(self, timeout: float, names: tuple[str, ...] | list[str] = SERVICES) -> None:
+    def wait_ready(
+        self, timeout: float, names: tuple[str, ...] | list[str] = SERVICES, probe: str = "/readyz"
+    ) -> None:
         deadline = time.monotonic() + timeout
         for name in names:
-            port = self.health_ports.get(name, self.gateway_port)
-            while not _answers(f"http://127.0.0.1:{port}/readyz"):
+            while not _answers(self.url(name, probe)):
                 if self.processes[name].poll() is not None or time.monotonic() > deadline:
                     self.stop()
                     raise RuntimeError(f"{name} did not become ready; see {self.log_dir / name}.log")

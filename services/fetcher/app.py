@@ -12,7 +12,7 @@ from faststream.kafka.publisher import DefaultPublisher
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
-from infra import health, mongo
+from infra import health, logs, metrics, mongo
 from infra.kafka import ensure_topics, make_broker
 from infra.lifecycle import Resources
 from schemas import topics
@@ -54,8 +54,9 @@ def build(settings: Settings) -> FastStream:
         description="Requests to import feeds, from the gateway, the scheduler or replay.",
     )
     async def on_import_requested(request: ImportRequested) -> None:
-        log.info("import requested", extra={"trigger_id": request.trigger_id, "feeds": request.feeds})
-        await fetcher.import_feeds(request)
+        with logs.concerning(trigger_id=request.trigger_id):
+            log.info("import requested", extra={"feeds": request.feeds})
+            await fetcher.import_feeds(request)
 
     async def schedule() -> None:
         while True:
@@ -90,7 +91,9 @@ def build(settings: Settings) -> FastStream:
         if settings.health_port:
             checks = {"kafka": lambda: broker.ping(timeout=2), "mongodb": health.mongodb(client)}
             checks["redis"] = health.redis(redis)
-            resources.on_close(await health.serve(settings.health_host, settings.health_port, checks))
+            lag = metrics.consumer_lag(broker)
+            stop = await health.serve(settings.health_host, settings.health_port, checks, [lag])
+            resources.on_close(stop)
 
     async def started() -> None:
         resources.run_in_background(recover())

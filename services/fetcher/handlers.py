@@ -15,12 +15,14 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from infra.logs import concerning
+from infra.metrics import JOBS
 from infra.redact import redact_url
 from infra.throttle import LeaseHeld, Throttled, TokenBucket, lease, pause_host
 from schemas import topics
-from schemas.events import ImportRequested, JobFetched, ParseMode, RunFailed, RunFetched, RunStarted
+from schemas.events import ImportRequested, JobFetched, Outcome, ParseMode, RunFailed, RunFetched, RunStarted
 from schemas.feeds import Feed
-from services.fetcher import inflight, registry
+from services.fetcher import inflight, metrics, registry
 from services.fetcher.config import Settings
 from services.fetcher.discover import advertised_feed, is_html_page
 from services.fetcher.fetch import Fetched, FetchError, Validators, fetch
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 FEED_CONTENT_TYPES = ("xml", "rss", "atom", "json")
 HTML_HEAD_BYTES = 1024
 RETRYABLE = {429, 503}
+ADHOC_PREFIX = "url-"  # the id of a feed requested by URL, not in the registry
 
 
 class Publisher(Protocol):
@@ -72,9 +75,14 @@ class Fetcher:
         await asyncio.gather(*(bounded(feed) for feed in feeds))
 
     async def import_feed(self, feed: Feed, request: ImportRequested) -> None:
-        if await self._delivered_before(request, feed):
-            return
-        run = new_run(request, feed.id, redact_url(feed.url))
+        with concerning(trigger_id=request.trigger_id, feed_id=feed.id):
+            if await self._delivered_before(request, feed):
+                return
+            run = new_run(request, feed.id, redact_url(feed.url))
+            with concerning(run_id=run.run_id):
+                await self._import(feed, run)
+
+    async def _import(self, feed: Feed, run: RunStarted) -> None:
         await self._announce(run)
         try:
             await self._leased(feed, run)
@@ -105,8 +113,12 @@ class Fetcher:
         """
         recovered = 0
         for orphan in await self._in_flight().orphans():
-            with contextlib.suppress(LeaseHeld):  # another replica is on it, or the feed's next run
-                await self._leased(orphan.feed, orphan.run, recovering=True)
+            run = orphan.run
+            with (
+                concerning(run_id=run.run_id, feed_id=run.feed_id, trigger_id=run.trigger_id),
+                contextlib.suppress(LeaseHeld),  # another replica is on it, or the feed's next run
+            ):
+                await self._leased(orphan.feed, run, recovering=True)
                 recovered += 1
         return recovered
 
@@ -129,6 +141,7 @@ class Fetcher:
         except FetchError as error:
             await self._fail(feed, run, prefix + str(error), error.http_status, error.retry_after)
         except FeedParseError as error:
+            metrics.PARSES.labels("failed").inc()
             await self._fail(feed, run, prefix + str(error), None, None)
         except Exception as error:  # a bug or a dependency down: the run still ends, as data
             log.exception("run crashed", extra={"feed_id": feed.id, "run_id": run.run_id})
@@ -143,6 +156,8 @@ class Fetcher:
         with fetched:
             await self._follow_moves(feed, fetched, discovered)
             stream = None if fetched.not_modified else await asyncio.to_thread(self._open, fetched)
+            if stream:
+                metrics.PARSES.labels(stream.parse_mode.value).inc()
             if stream and discovered:
                 stream.warnings.append(
                     f"{redact_url(feed.url)} is an HTML page: read the feed it advertises, "
@@ -153,6 +168,7 @@ class Fetcher:
                     "the fetcher importing this run stopped during the fetch; fetched again"
                 )
             published = await self._publish_jobs(feed, run, stream) if stream else Published(0, 0, 0, [])
+            metrics.PARSE_WARNINGS.inc(len(published.warnings))
         await self._announce(_fetched_event(run, fetched, stream, published))
         await registry.record_success(
             feed.id,
@@ -184,13 +200,22 @@ class Fetcher:
         await self._host_bucket().take(
             host_of(url), longest_wait=self.settings.fetch_longest_host_wait_seconds
         )
-        return await fetch(
-            self.http,
-            url,
-            max_bytes=feed.max_bytes or self.settings.fetch_max_bytes,
-            total_timeout=self.settings.fetch_timeout_seconds,
-            validators=validators,
-        )
+        status, size, started = None, 0, time.perf_counter()
+        try:
+            fetched = await fetch(
+                self.http,
+                url,
+                max_bytes=feed.max_bytes or self.settings.fetch_max_bytes,
+                total_timeout=self.settings.fetch_timeout_seconds,
+                validators=validators,
+            )
+            status, size = fetched.http_status, fetched.size
+            return fetched
+        except FetchError as error:
+            status = error.http_status
+            raise
+        finally:
+            metrics.observe_fetch(*_labels(feed, url), status, time.perf_counter() - started, size)
 
     async def _follow_moves(self, feed: Feed, fetched: Fetched, discovered: str | None) -> None:
         """The registry keeps where the feed lives now: after permanent redirects, or as discovered."""
@@ -221,6 +246,7 @@ class Fetcher:
             await self.publish(self.settings.topic(topics.JOBS_FETCHED), fetched)
             statuses = [(run.run_id, status) for status in invalid + refused]
             await self.publish(self.settings.topic(topics.JOBS_STATUS), statuses)
+            JOBS.labels(Outcome.FAILED.value).inc(len(statuses))  # no processor sees these
             expected, total = expected + len(jobs) + len(invalid), total + len(items)
         return Published(expected, total, normalizer.duplicates, stream.warnings + normalizer.warnings)
 
@@ -237,6 +263,7 @@ class Fetcher:
         await self._announce(RunFailed(**_run_fields(run), error=error, http_status=http_status))
         if http_status in RETRYABLE and retry_after:
             await pause_host(self.redis, host_of(feed.url), retry_after)
+            metrics.HOST_PAUSES.labels(_labels(feed, feed.url)[1]).inc()
         await registry.record_failure(feed.id, error=error, retry_after_seconds=retry_after)
         log.warning("feed failed", extra={"feed_id": feed.id, "run_id": run.run_id, "error": error})
 
@@ -304,4 +331,11 @@ def _is_url(reference: str) -> bool:
 
 
 def adhoc_feed(url: str) -> Feed:
-    return Feed(id="url-" + hashlib.sha256(url.encode()).hexdigest()[:12], url=url)
+    return Feed(id=ADHOC_PREFIX + hashlib.sha256(url.encode()).hexdigest()[:12], url=url)
+
+
+def _labels(feed: Feed, url: str) -> tuple[str, str]:
+    """The metrics' feed and host labels: a feed outside the registry is `adhoc` (any URL may be one)."""
+    if feed.id.startswith(ADHOC_PREFIX):
+        return metrics.ADHOC, metrics.ADHOC
+    return feed.id, host_of(url)

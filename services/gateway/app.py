@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Request, WebSocket
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from faststream.kafka.annotations import KafkaMessage
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
-from infra import health
+from infra import health, metrics
 from infra.kafka import DocumentedAs, ensure_topics, lenient_batch, make_broker
 from infra.throttle import TokenBucket
 from schemas import topics
@@ -41,10 +42,13 @@ def build(settings: Settings) -> FastAPI:
         max_records=500,
         title="gateway: relay job statuses",
     )
-    async def on_job_statuses(statuses: Annotated[list[dict[str, Any]], DocumentedAs(JobStatus)]) -> None:
-        for status in statuses:
-            if isinstance(status, dict):  # anything else is not ours to relay
-                hub.publish("job_status", status)
+    async def on_job_statuses(
+        statuses: Annotated[list[dict[str, Any]], DocumentedAs(JobStatus)], message: KafkaMessage
+    ) -> None:
+        with metrics.batch_handled(message.raw_message):
+            for status in statuses:
+                if isinstance(status, dict):  # anything else is not ours to relay
+                    hub.publish("job_status", status)
 
     @broker.subscriber(
         settings.topic(topics.IMPORTS_LOGS), auto_offset_reset="latest", title="gateway: relay logs"
@@ -62,6 +66,7 @@ def build(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings, app.state.broker, app.state.hub = settings, broker, hub
+    app.state.refresh_lag = metrics.consumer_lag(broker)
     app.state.requests = broker.publisher(
         settings.topic(topics.IMPORTS_REQUESTED), schema=ImportRequested, title="gateway: request imports"
     )
@@ -76,7 +81,7 @@ def build(settings: Settings) -> FastAPI:
     app.include_router(pages.router)
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.add_api_route("/readyz", readyz, include_in_schema=False)
-    app.add_api_route("/metrics", metrics, include_in_schema=False)
+    app.add_api_route("/metrics", scrape, include_in_schema=False)
     app.add_api_websocket_route("/ws", websocket)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     app.add_middleware(Guard, max_body_bytes=settings.gateway_max_body_bytes)
@@ -139,14 +144,7 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"ok": ok, "checks": checks}, 200 if ok else 503)
 
 
-async def metrics(request: Request) -> Response:
-    hub = request.app.state.hub
-    lines = [
-        "# TYPE gateway_websocket_clients gauge",
-        f"gateway_websocket_clients {len(hub)}",
-        "# TYPE gateway_websocket_messages_total counter",
-        f"gateway_websocket_messages_total {hub.delivered}",
-        "# TYPE gateway_websocket_dropped_total counter",
-        f"gateway_websocket_dropped_total {hub.dropped}",
-    ]
-    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+async def scrape(request: Request) -> Response:
+    await request.app.state.refresh_lag()
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)

@@ -11,6 +11,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from services.gateway.hub import Hub, Outbox
+from services.gateway.metrics import WEBSOCKET_CLIENTS, WEBSOCKET_DROPPED_CLIENTS, WEBSOCKET_FRAMES
 
 TOO_SLOW = 1013  # "try again later"
 CLOSE_TIMEOUT_SECONDS = 1.0  # a peer that stopped reading cannot take a close frame either
@@ -19,11 +20,13 @@ CLOSE_TIMEOUT_SECONDS = 1.0  # a peer that stopped reading cannot take a close f
 async def serve(socket: WebSocket, hub: Hub) -> None:
     outbox = hub.join()
     try:
-        reading, writing = _read(socket, hub, outbox), _write(socket, hub, outbox)
-        await _until_first_ends(reading, writing, outbox.dropped.wait())
+        with WEBSOCKET_CLIENTS.track_inprogress():
+            reading, writing = _read(socket, hub, outbox), _write(socket, hub, outbox)
+            await _until_first_ends(reading, writing, outbox.dropped.wait())
     finally:
         hub.leave(outbox)
     if outbox.dropped.is_set():
+        WEBSOCKET_DROPPED_CLIENTS.inc()
         with contextlib.suppress(TimeoutError, WebSocketDisconnect, RuntimeError):
             await asyncio.wait_for(socket.close(TOO_SLOW, "too slow"), CLOSE_TIMEOUT_SECONDS)
 
@@ -38,6 +41,7 @@ async def _write(socket: WebSocket, hub: Hub, outbox: Outbox) -> None:
         # Sends return without suspending while the transport takes data: a full outbox drains at once.
         await socket.send_text(await outbox.next())
         hub.delivered += 1
+        WEBSOCKET_FRAMES.inc()
 
 
 async def _until_first_ends(*coroutines: Coroutine[Any, Any, Any]) -> None:

@@ -10,7 +10,7 @@ from faststream import AckPolicy, FastStream
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.publisher import DefaultPublisher
 
-from infra import health, mongo
+from infra import health, logs, metrics, mongo
 from infra.kafka import DeadLetters, DocumentedAs, ensure_topics, lenient_batch, make_broker, split_poison
 from infra.lifecycle import Resources
 from schemas import topics
@@ -70,14 +70,15 @@ def build(settings: Settings) -> FastStream:
     async def on_events(
         messages: Annotated[list[Any], DocumentedAs(RunLifecycleEvent | JobStatus)], message: KafkaMessage
     ) -> None:
-        events, poison = split_poison(messages, message.raw_message, _decode)
-        run_events = [event for event in events if not isinstance(event, JobStatus)]
-        statuses = [event for event in events if isinstance(event, JobStatus)]
-        logs = await record_events(
-            run_events, statuses, settings.logger_failures_kept, settings.mongodb_bulk_size
-        )
-        await _publish(logs_out, logs)
-        await dead_letters.send(poison)
+        with metrics.batch_handled(message.raw_message), logs.concerning(**logs.identities_of(messages)):
+            events, poison = split_poison(messages, message.raw_message, _decode)
+            run_events = [event for event in events if not isinstance(event, JobStatus)]
+            statuses = [event for event in events if isinstance(event, JobStatus)]
+            import_logs = await record_events(
+                run_events, statuses, settings.logger_failures_kept, settings.mongodb_bulk_size
+            )
+            await _publish(logs_out, import_logs)
+            await dead_letters.send(poison)
 
     async def sweep() -> None:
         trimmed_at = 0.0
@@ -103,7 +104,9 @@ def build(settings: Settings) -> FastStream:
         resources.on_close(client.close)
         if settings.health_port:
             checks = {"kafka": lambda: broker.ping(timeout=2), "mongodb": health.mongodb(client)}
-            resources.on_close(await health.serve(settings.health_host, settings.health_port, checks))
+            lag = metrics.consumer_lag(broker)
+            stop = await health.serve(settings.health_host, settings.health_port, checks, [lag])
+            resources.on_close(stop)
 
     async def started() -> None:
         resources.run_in_background(sweep())

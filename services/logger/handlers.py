@@ -1,11 +1,16 @@
 """Record what was heard of runs and jobs, then say where each touched run stands."""
 
+import logging
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+from infra.logs import concerning
 from schemas.events import ImportLog, JobStatus, Outcome, RunStatus
 from services.logger import store
+from services.logger.metrics import RUNS
 from services.logger.tally import RunEvent, expire, facts_of, settle
+
+journal = logging.getLogger("logger")  # `log` names an ImportLog here
 
 
 async def record_events(
@@ -21,13 +26,14 @@ async def record_events(
     touched = dict.fromkeys([e.run_id for e in run_events] + list(by_run))
     logs = []
     for run_id in touched:
-        if run_id in by_run:
-            log, recount_due = await count_statuses(run_id, by_run[run_id], failures_kept, bulk_size, now)
-        else:
-            log, recount_due = await store.load(run_id)
-        if recount_due:
-            log = await recount(log, failures_kept)
-        logs.append(await conclude(log, now))
+        with concerning(run_id=run_id):
+            if run_id in by_run:
+                log, recount_due = await count_statuses(run_id, by_run[run_id], failures_kept, bulk_size, now)
+            else:
+                log, recount_due = await store.load(run_id)
+            if recount_due:
+                log = await recount(log, failures_kept)
+            logs.append(await conclude(log, now))
     return logs
 
 
@@ -56,6 +62,8 @@ async def conclude(log: ImportLog, now: datetime) -> ImportLog:
         return settled
     if (settled.status, settled.finished_at) != (log.status, log.finished_at):
         await store.save_ending(settled)
+        if log.status is RunStatus.RUNNING:
+            ended(settled)
     await store.mark_over(log.run_id)
     return settled
 
@@ -63,23 +71,34 @@ async def conclude(log: ImportLog, now: datetime) -> ImportLog:
 async def expire_stale_runs(timeout_seconds: int, failures_kept: int) -> list[ImportLog]:
     """End the runs that have heard nothing for too long; every run reaches a final state."""
     now = datetime.now(UTC)
-    ended = []
+    expired = []
     for run_id in await store.silent_runs(now - timedelta(seconds=timeout_seconds)):
-        log, recount_due = await store.load(run_id)
-        if recount_due:
-            log = await recount(log, failures_kept)
-        settled = settle(log, _counts(log), log.failures, now)
-        if settled.status is RunStatus.RUNNING:
-            settled = expire(settled, now, timeout_seconds)
-        await store.save_ending(settled)
-        await store.mark_over(run_id)
-        ended.append(settled)
-    return ended
+        with concerning(run_id=run_id):
+            log, recount_due = await store.load(run_id)
+            if recount_due:
+                log = await recount(log, failures_kept)
+            settled = settle(log, _counts(log), log.failures, now)
+            if settled.status is RunStatus.RUNNING:
+                settled = expire(settled, now, timeout_seconds)
+            await store.save_ending(settled)
+            await store.mark_over(run_id)
+            if log.status is RunStatus.RUNNING:
+                ended(settled)
+            expired.append(settled)
+    return expired
 
 
 async def trim_statuses(retention_days: int) -> int:
     """Forget per-job statuses older than the retention; their runs' counts stay."""
     return await store.trim_statuses(datetime.now(UTC) - timedelta(days=retention_days))
+
+
+def ended(log: ImportLog) -> None:
+    """A run reached its final state: counted once, and said in one line."""
+    RUNS.labels(log.status.value).inc()
+    counts = {outcome.value: getattr(log, outcome.value) for outcome in Outcome}
+    facts = {"status": log.status.value, "feed_id": log.feed_id, "trigger_id": log.trigger_id}
+    journal.info("run ended", extra=facts | counts | {"duration_ms": log.duration_ms, "error": log.error})
 
 
 def _counts(log: ImportLog) -> dict[Outcome, int]:

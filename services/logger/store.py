@@ -16,6 +16,7 @@ from beanie import Document
 from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, ReturnDocument
 from pymongo.errors import BulkWriteError
 
+from infra.metrics import store_write
 from infra.mongo import DUPLICATE_KEY, chunks
 from schemas.events import Failure, ImportLog, JobStatus, Outcome, RunStatus
 
@@ -71,11 +72,15 @@ def _open_runs() -> Any:
 
 async def record_facts(run_id: str, facts: dict[str, Any], now: datetime) -> None:
     fields = facts | {"updated_at": now}
-    await _logs().update_one({"_id": run_id}, {"$set": fields, **_on_insert(run_id, fields)}, upsert=True)
+    with store_write("import_logs"):
+        await _logs().update_one({"_id": run_id}, {"$set": fields, **_on_insert(run_id, fields)}, upsert=True)
 
 
 async def begin_counting(run_id: str) -> None:
-    await _logs().update_one({"_id": run_id}, {"$inc": {"counting": 1}, **_on_insert(run_id)}, upsert=True)
+    with store_write("import_logs"):
+        await _logs().update_one(
+            {"_id": run_id}, {"$inc": {"counting": 1}, **_on_insert(run_id)}, upsert=True
+        )
 
 
 async def insert_statuses(statuses: list[JobStatus], now: datetime, bulk_size: int) -> list[JobStatus]:
@@ -87,7 +92,8 @@ async def insert_statuses(statuses: list[JobStatus], now: datetime, bulk_size: i
     duplicates: set[int] = set()
     for offset, chunk in chunks(inserts, bulk_size):
         try:
-            await _statuses().bulk_write(chunk, ordered=False)
+            with store_write("job_statuses"):
+                await _statuses().bulk_write(chunk, ordered=False)
         except BulkWriteError as error:
             other = [e for e in error.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
             if other:
@@ -105,15 +111,16 @@ async def count(
         increments[status.outcome.value] += 1
     increments["total_imported"] = increments["new"] + increments["updated"]
     failures = [_failure(status) for status in counted if status.outcome is Outcome.FAILED]
-    document = await _logs().find_one_and_update(
-        {"_id": run_id},
-        {
-            "$inc": increments,
-            "$set": {"updated_at": now},
-            "$push": {"failures": {"$each": failures, "$slice": failures_kept}},
-        },
-        return_document=ReturnDocument.AFTER,
-    )
+    with store_write("import_logs"):
+        document = await _logs().find_one_and_update(
+            {"_id": run_id},
+            {
+                "$inc": increments,
+                "$set": {"updated_at": now},
+                "$push": {"failures": {"$each": failures, "$slice": failures_kept}},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
     return _with_recount_due(document)
 
 
@@ -145,15 +152,18 @@ async def load(run_id: str) -> tuple[ImportLog, bool]:
 async def save_ending(log: ImportLog) -> None:
     """Write what settling decided: status, end time, duration and error; never the counts."""
     fields = log.model_dump(include={"status", "finished_at", "duration_ms", "error", "total_imported"})
-    await _logs().update_one({"_id": log.run_id}, {"$set": fields})
+    with store_write("import_logs"):
+        await _logs().update_one({"_id": log.run_id}, {"$set": fields})
 
 
 async def mark_open(run_id: str, now: datetime) -> None:
-    await _open_runs().update_one({"_id": run_id}, {"$set": {"heard_at": now}}, upsert=True)
+    with store_write("open_runs"):
+        await _open_runs().update_one({"_id": run_id}, {"$set": {"heard_at": now}}, upsert=True)
 
 
 async def mark_over(run_id: str) -> None:
-    await _open_runs().delete_one({"_id": run_id})
+    with store_write("open_runs"):
+        await _open_runs().delete_one({"_id": run_id})
 
 
 async def silent_runs(before: datetime) -> list[str]:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
+from infra.metrics import STORE_WRITE_RETRIES
 from schemas.events import JobFetched, JobStatus, Outcome
 from schemas.job import content_hash
 from services.processor import store
@@ -48,6 +49,7 @@ async def import_jobs(
             write = functools.partial(_import_wave, pending, statuses, bulk_size, slot, final)
             pending, failed_writes = await _with_retries(write, attempts)
             if failed_writes:
+                STORE_WRITE_RETRIES.inc(failed_writes)
                 attempt += 1
                 await asyncio.sleep(_backoff(attempt))
     return [statuses[index] for index in range(len(batch))]
@@ -125,6 +127,7 @@ async def _with_retries(call: Callable[[], Awaitable[T]], attempts: int) -> T:
             if attempt == attempts:
                 raise
             log.warning("store unavailable, retrying", extra={"attempt": attempt, "error": str(error)})
+            STORE_WRITE_RETRIES.inc()
             await asyncio.sleep(_backoff(attempt))
     raise AssertionError("unreachable")
 

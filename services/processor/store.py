@@ -13,6 +13,7 @@ from beanie import Document
 from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, InvalidOperation
 
+from infra.metrics import store_write
 from infra.mongo import DUPLICATE_KEY, chunks
 from schemas.job import Job
 from services.processor.classify import Stored
@@ -82,7 +83,8 @@ async def write(operations: list[Write], bulk_size: int, slot: WriteSlot) -> "Wr
     for offset, chunk in chunks(operations, bulk_size):
         try:
             async with slot():
-                await JobDocument.get_pymongo_collection().bulk_write(chunk, ordered=False)
+                with store_write("jobs"):
+                    await JobDocument.get_pymongo_collection().bulk_write(chunk, ordered=False)
         except BulkWriteError as error:
             errors |= {offset + entry["index"]: entry for entry in error.details.get("writeErrors", [])}
         except MALFORMED_REPLY as error:  # the driver choked on the reply: the writes are in doubt

@@ -13,6 +13,7 @@ import websockets
 from launcher.processes import Services
 from tests.conftest import DATA
 from tests.e2e.conftest import FEEDS
+from tests.scrape import value
 
 pytestmark = pytest.mark.e2e
 
@@ -149,7 +150,7 @@ async def test_the_gateway_serves_history_feeds_jobs_and_filtered_live_events(se
         assert (await client.get("/")).text.count("Import history") >= 1
         assert (await client.get("/healthz")).status_code == 200
         assert (await client.get("/readyz")).status_code == 200
-        assert "gateway_websocket_clients 1" in (await client.get("/metrics")).text
+        assert value((await client.get("/metrics")).text, "job_importer_websocket_clients") == 1
         assert (await client.post("/api/imports", json={"feeds": "not-a-list"})).status_code == 422
 
         one = (await client.get(f"/api/imports/{run_id}")).json()

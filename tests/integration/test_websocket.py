@@ -20,6 +20,7 @@ from websockets.uri import parse_uri
 
 from launcher.processes import ROOT, free_port
 from schemas import topics
+from tests.scrape import value
 
 BUDGET_SECONDS = 0.25  # the rule: a client that never reads delays no one by more than this
 PADDING = "x" * 2000
@@ -47,12 +48,7 @@ class Gateway:
             return None
 
     def clients(self) -> int:
-        metrics = self.get("/metrics") or ""
-        return next(
-            int(line.split()[1])
-            for line in metrics.splitlines()
-            if line.startswith("gateway_websocket_clients ")
-        )
+        return int(value(self.get("/metrics") or "", "job_importer_websocket_clients") or 0)
 
 
 @pytest.fixture
