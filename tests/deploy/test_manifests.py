@@ -71,6 +71,15 @@ def test_strict_validation_refuses_a_misspelt_field() -> None:
 
 
 @pytest.mark.parametrize("target", TARGETS)
+def test_each_deployment_starts_its_own_service_from_the_one_image(target: str) -> None:
+    images = set()
+    for name, deployment in deployments(target).items():
+        assert container(deployment)["command"] == ["python", "-m", f"services.{name}"]
+        images.add(container(deployment)["image"])
+    assert len(images) == 1
+
+
+@pytest.mark.parametrize("target", TARGETS)
 def test_every_container_runs_as_the_images_numeric_user_with_a_read_only_root_and_no_privileges(
     target: str,
 ) -> None:
