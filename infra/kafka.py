@@ -1,7 +1,6 @@
 """Kafka wiring: topics created at start-up, producers with acks=all and idempotence, dead letters."""
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -10,7 +9,7 @@ from typing import Any, TypeVar
 
 from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 from aiokafka.helpers import create_ssl_context
 from faststream.kafka import KafkaBroker
 from faststream.kafka.publisher import DefaultPublisher
@@ -134,8 +133,17 @@ async def ensure_topics(settings: CommonSettings) -> None:
 
 
 async def _create(admin: AIOKafkaAdminClient, wanted: list[NewTopic]) -> None:
-    with contextlib.suppress(TopicAlreadyExistsError):  # another replica created them first
-        await admin.create_topics(wanted)
+    response = await admin.create_topics(wanted)
+    # The brokers answer topic by topic instead of failing the request. A topic another replica
+    # created first is fine; any other refusal (a replication factor the cluster cannot meet, no
+    # permission to create) must stop the start-up, not leave the service on topics that do not exist.
+    refused = {
+        topic: f"{for_code(code).__name__}: {message[0] if message else ''}"
+        for topic, code, *message in response.topic_errors
+        if code not in (0, TopicAlreadyExistsError.errno)
+    }
+    if refused:
+        raise KafkaError(f"topics not created: {refused}")
     log.info("topics created", extra={"topics": [topic.name for topic in wanted]})
 
 
