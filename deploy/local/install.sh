@@ -9,6 +9,8 @@
 # - mongo-java-server jars from Maven Central + the compiled launcher -> $CACHE/mongo-java-server-<ver>/
 # - kustomize, built from its Go module -> $CACHE/bin/kustomize (renders deploy/k8s in the tests)
 # - bubblewrap, to run the services as their pods do (tests/deploy: numeric user, read-only root)
+# - the image's runtime set (requirements.lock, wheels only) -> $CACHE/runtime-venv-<hash>, the
+#   /opt/venv those pods run
 #
 # The cache lives OUTSIDE the repo (a fresh clone reuses it). Each entry has a
 # .stamp with a hash of its inputs (pom.xml, LocalMongo.java), so
@@ -114,6 +116,22 @@ install_kustomize() {
   log "kustomize ready in $((SECONDS - t))s"
 }
 
+# What the image's build stage installs, to run the services as their pods do (tests/deploy).
+# Keyed by the lock's hash: worktrees with different locks do not rebuild each other's.
+install_runtime_venv() {
+  local lock="$LOCAL_DIR/../../requirements.lock"
+  local venv; venv="$CACHE/runtime-venv-$(inputs_hash "$lock")"
+  if [[ -f "$venv/.stamp" ]]; then return; fi
+  local t=$SECONDS python="${PYTHON:-python3.11}"
+  command -v "$python" >/dev/null || die "$python is needed for the runtime venv"
+  log "installing requirements.lock (wheels only, as the image does) -> $venv"
+  rm -rf "$venv" && "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --only-binary=:all: -r "$lock" ||
+    { rm -rf "$venv"; die "pip install -r requirements.lock failed"; }
+  touch "$venv/.stamp"
+  log "runtime venv ready in $((SECONDS - t))s"
+}
+
 install_all() {
   mkdir -p "$CACHE"
   # One installer at a time per cache (e.g. two `stack.sh up` racing).
@@ -123,6 +141,7 @@ install_all() {
     install_kafka
     install_mongo
     install_kustomize
+    install_runtime_venv
   ) 8>"$CACHE/.install.lock"
 }
 

@@ -1,5 +1,6 @@
 """deploy/k8s as `kubectl apply -k` would send it: rendered by the real kustomize, read back as YAML."""
 
+import hashlib
 import os
 import re
 import subprocess
@@ -19,6 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 CACHE = Path(os.environ.get("JOB_IMPORTER_CACHE", Path.home() / ".cache" / "job-importer"))
 KUSTOMIZE = CACHE / "bin" / "kustomize"
+# requirements.lock installed as the image installs it, by deploy/local/install.sh.
+RUNTIME_VENV = (
+    CACHE / f"runtime-venv-{hashlib.sha256((ROOT / 'requirements.lock').read_bytes()).hexdigest()[:16]}"
+)
 SERVICES = ("fetcher", "processor", "logger", "gateway")
 SETTINGS: dict[str, type[BaseSettings]] = {
     "fetcher": FetcherSettings,

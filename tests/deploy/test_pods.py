@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import re
 import shutil
-import sys
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,11 +25,11 @@ import yaml
 from launcher.feed_server import FeedServer
 from launcher.processes import Services, free_port
 from tests.conftest import DATA
-from tests.deploy.rendered import ROOT, Manifest, config_env, container, of_kind, render
+from tests.deploy.rendered import ROOT, RUNTIME_VENV, Manifest, config_env, container, of_kind, render
 
 FEED = "football_jobs_custom_4mb.xml"
 WORKDIR = "/app"  # the image's WORKDIR
-VENV = "/opt/venv"  # where the image's build stage installs requirements.lock
+VENV = "/opt/venv"  # where the image's build stage installs requirements.lock: only the runtime set
 # The image's ENV (Dockerfile), with the venv it puts first on PATH.
 IMAGE_ENV = {
     "PATH": f"{VENV}/bin:/usr/local/bin:/usr/bin:/bin",
@@ -94,9 +93,10 @@ class Pods(Services):
             *("--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"),
             *("--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib"),
             *("--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin"),
-            *readable_path(Path(sys.base_prefix)),  # the interpreter the venv runs (the image's /usr/local)
+            # The interpreter the runtime venv was made from: the image's /usr/local.
+            *readable_path((RUNTIME_VENV / "bin" / "python").resolve().parent.parent),
             *directories(str(Path(VENV).parent), WORKDIR),
-            *("--ro-bind", sys.prefix, VENV),
+            *("--ro-bind", str(RUNTIME_VENV), VENV),
             *[arg for part in IMAGE_CONTENT for arg in ("--ro-bind", str(ROOT / part), f"{WORKDIR}/{part}")],
             *directories(str(Path(feeds_file).parent)),
             *("--ro-bind", str(self.feeds_file), feeds_file),
@@ -153,6 +153,7 @@ async def final_log(client: httpx.AsyncClient, trigger_id: str, timeout: float =
 def pods(namespace: dict[str, str], tmp_path: Path, writable_tmp: bool = True) -> Iterator[Pods]:
     """The four pods importing the one feed, served on loopback."""
     assert shutil.which("bwrap") and shutil.which("setpriv"), "deploy/local/install.sh installs bubblewrap"
+    assert (RUNTIME_VENV / ".stamp").exists(), f"no {RUNTIME_VENV}: deploy/local/install.sh makes it"
     with FeedServer(DATA, conditional=False) as feed_server:
         feeds_file = tmp_path / "feeds.yaml"
         feeds_file.write_text(yaml.safe_dump({"feeds": [{"id": "football", "url": feed_server.url(FEED)}]}))
@@ -179,6 +180,7 @@ async def test_the_four_services_run_as_their_pods_and_import_a_feed_over_1_mib(
     size = (DATA / FEED).stat().st_size
     jobs = len(ElementTree.parse(DATA / FEED).getroot().findall("job"))
     assert size > 1024 * 1024 and jobs == 355
+    assert not list(RUNTIME_VENV.glob("lib/python*/site-packages/pytest")), "no dev tool in the runtime set"
 
     with pods(namespace, tmp_path) as running:
         for name in running.processes:
