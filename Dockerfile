@@ -5,10 +5,12 @@
 # carries no compiler in either stage: every locked package installs from a wheel.
 FROM python:3.11-slim AS build
 ENV PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PATH=/opt/venv/bin:$PATH
-RUN python -m venv /opt/venv
+# The base image's pip installs into a venv that has none: pip and setuptools stay out of the image.
+RUN python -m venv --without-pip /opt/venv
 WORKDIR /app
 COPY requirements.lock .
-RUN pip install --no-cache-dir --only-binary=:all: -r requirements.lock
+RUN /usr/local/bin/python -m pip --python /opt/venv/bin/python install --no-cache-dir --only-binary=:all: \
+    -r requirements.lock
 COPY deploy/vendor_docs.py deploy/vendor_docs.py
 RUN JOB_IMPORTER_CACHE=/tmp/cache python deploy/vendor_docs.py
 

@@ -125,8 +125,9 @@ install_runtime_venv() {
   local t=$SECONDS python="${PYTHON:-python3.11}"
   command -v "$python" >/dev/null || die "$python is needed for the runtime venv"
   log "installing requirements.lock (wheels only, as the image does) -> $venv"
-  rm -rf "$venv" && "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check --only-binary=:all: -r "$lock" ||
+  rm -rf "$venv" && "$python" -m venv --without-pip "$venv"
+  "$python" -m pip --python "$venv/bin/python" install -q --disable-pip-version-check --only-binary=:all: \
+    -r "$lock" ||
     { rm -rf "$venv"; die "pip install -r requirements.lock failed"; }
   touch "$venv/.stamp"
   log "runtime venv ready in $((SECONDS - t))s"
