@@ -1,6 +1,8 @@
 """Kafka security settings reach every client: the services' brokers and the tools' aiokafka clients."""
 
+import ast
 import ssl
+from pathlib import Path
 
 import certifi
 import pytest
@@ -10,6 +12,8 @@ from infra.kafka import client_options, make_broker
 from infra.settings import CommonSettings
 
 BROKERS = "kafka-0.example:9093,kafka-1.example:9093"
+ROOT = Path(__file__).resolve().parents[2]
+PARTS = ("services", "infra", "replay", "bench", "launcher", "tests")
 
 
 def settings(**fields: str) -> CommonSettings:
@@ -91,3 +95,26 @@ def test_an_unknown_protocol_or_mechanism_is_refused_at_start_up() -> None:
         settings(kafka_security_protocol="TLS")
     with pytest.raises(ValidationError):
         settings(kafka_sasl_mechanism="GSSAPI")
+
+
+CLIENTS = {"AIOKafkaProducer", "AIOKafkaConsumer", "AIOKafkaAdminClient", "KafkaBroker"}
+
+
+def kafka_clients_built_without_the_security(path: Path) -> list[str]:
+    """Calls that build a Kafka client from the brokers alone: they could not reach a SASL/TLS cluster."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        keywords = {keyword.arg for keyword in node.keywords}
+        spread = None in keywords  # **client_options(...) or its result passed on
+        if name in CLIENTS and not (spread or "security" in keywords):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    return found
+
+
+def test_every_kafka_client_in_the_project_gets_the_clusters_security() -> None:
+    sources = [path for part in PARTS for path in (ROOT / part).rglob("*.py")]
+    assert len(sources) > 50
+    assert [found for path in sources for found in kafka_clients_built_without_the_security(path)] == []
