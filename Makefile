@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+# requirements.lock: what the image installs; requirements-dev.lock: the same pins plus the dev extra.
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-dev.lock | sha1sum | cut -c1-12)
 STACK := deploy/local/stack.sh
 
 .PHONY: run test up down lint format schemas docs lock bench bench-fanout bench-dashboard replay clean venv screenshots
@@ -12,9 +13,9 @@ STACK := deploy/local/stack.sh
 venv: $(STAMP)
 	@$(PY) deploy/vendor_docs.py
 
-$(STAMP): requirements.lock
+$(STAMP): requirements.lock requirements-dev.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.lock
 	@rm -f $(VENV)/.installed-* && touch $@
 
 up:
@@ -69,8 +70,12 @@ bench-dashboard: venv
 replay: venv
 	$(PY) -m replay $(ARGS)
 
+# Existing pins are kept unless pyproject.toml asks otherwise; the dev lock is constrained to the
+# runtime lock, so development and the image run the same versions.
 lock:
-	$(PY) -m pip install -q uv && $(VENV)/bin/uv pip compile pyproject.toml --extra dev -o requirements.lock
+	$(PY) -m pip install -q uv
+	$(VENV)/bin/uv pip compile -q pyproject.toml -o requirements.lock
+	$(VENV)/bin/uv pip compile -q pyproject.toml --extra dev -c requirements.lock -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) .stack .mypy_cache .ruff_cache .pytest_cache

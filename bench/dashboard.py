@@ -28,6 +28,7 @@ from pymongo import AsyncMongoClient
 
 from bench.feeds import write_feed
 from bench.pipeline import SERVICE_SETTINGS
+from infra.kafka import client_options
 from infra.settings import CommonSettings
 from launcher.__main__ import DEMO_FEEDS
 from launcher.feed_server import FeedServer
@@ -194,7 +195,7 @@ async def clean_up(prefix: str, database: str) -> None:
     client: AsyncMongoClient[Any] = AsyncMongoClient(settings.mongodb_url)
     await client.drop_database(database)
     await client.close()
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         await admin.delete_topics([name for name in await admin.list_topics() if name.startswith(prefix)])

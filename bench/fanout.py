@@ -30,6 +30,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from bench import listeners, usage
 from bench.listeners import Tally
+from infra.kafka import client_options
 from infra.settings import CommonSettings
 from launcher.processes import ROOT, free_port
 from schemas import topics
@@ -176,7 +177,7 @@ async def main() -> None:
     settings, prefix = CommonSettings(), f"bench-fanout-{uuid.uuid4().hex[:8]}."
     log = Path(tempfile.mkdtemp(prefix="bench-fanout-")) / "gateway.log"
     gateway = Gateway(options, prefix, log)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(**client_options(settings))
     say(f"gateway of {options.checkout} (log {log}); {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     try:
         await asyncio.to_thread(gateway.wait_ready)
@@ -195,7 +196,7 @@ async def main() -> None:
     finally:
         await producer.stop()
         gateway.stop()
-        await delete_topics(settings.kafka_bootstrap_servers, prefix)
+        await delete_topics(client_options(settings), prefix)
 
 
 async def warm_up(bench: Bench) -> None:
@@ -212,8 +213,8 @@ async def warm_up(bench: Bench) -> None:
         bench.options.seconds = seconds
 
 
-async def delete_topics(bootstrap_servers: str, prefix: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+async def delete_topics(kafka: dict[str, Any], prefix: str) -> None:
+    admin = AIOKafkaAdminClient(**kafka)
     await admin.start()
     try:
         ours = [name for name in await admin.list_topics() if name.startswith(prefix)]

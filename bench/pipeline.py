@@ -30,6 +30,7 @@ from bench import floor, history, report, usage
 from bench.feeds import write_feed
 from bench.imports import MAX_ITEMS, final_log, parse_and_normalize_seconds, progress, stage_times, trigger
 from bench.timeline import Timeline
+from infra.kafka import client_options
 from infra.settings import CommonSettings
 from launcher.feed_server import FeedServer
 from launcher.processes import Services, free_port
@@ -92,7 +93,7 @@ class Bench:
         try:
             await self.warm_up(group, services)
             async with Timeline(
-                self.settings.kafka_bootstrap_servers, prefix, self.settings.kafka_partitions
+                client_options(self.settings), prefix, self.settings.kafka_partitions
             ) as timeline:
                 for case in CASES:
                     if not await self.run_case(group, case, services, timeline):
@@ -180,7 +181,7 @@ class Bench:
         for name in (self.database, self.floor_jobs.database.name):
             self.client.drop_database(name)
         self.client.close()
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers)
+        admin = AIOKafkaAdminClient(**client_options(self.settings))
         await admin.start()
         try:
             ours = [name for name in await admin.list_topics() if name.startswith(f"bench-{self.unique}-")]

@@ -7,12 +7,13 @@ import asyncio
 import os
 import time
 import uuid
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
-from infra.kafka import ensure_topics
+from infra.kafka import client_options, ensure_topics
 from schemas import topics
 from schemas.events import JobFetched, JobStatus, Outcome, RunFetched, RunStarted, Trigger
 from schemas.job import Company, Job, Location
@@ -86,7 +87,7 @@ async def main() -> None:
 
     settings = Settings()
     await ensure_topics(settings)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(**client_options(settings), acks="all", linger_ms=5)
     await producer.start()
     try:
         await seed(producer, prefix)
@@ -98,9 +99,7 @@ async def main() -> None:
         logs_seconds = time.perf_counter() - started
     finally:
         await producer.stop()
-        await _clean(
-            settings.kafka_bootstrap_servers, settings.mongodb_url, prefix, settings.mongodb_database
-        )
+        await _clean(client_options(settings), settings.mongodb_url, prefix, settings.mongodb_database)
     jobs = RUNS * JOBS_PER_RUN
     print(
         f"replay jobs: {jobs} jobs in {jobs_seconds:.2f} s ({jobs / jobs_seconds:,.0f} jobs/s, plan included)"
@@ -109,8 +108,8 @@ async def main() -> None:
     print(f"replay logs: {RUNS} runs ({jobs} statuses) in {logs_seconds:.2f} s ({rate:.1f} runs/s)")
 
 
-async def _clean(bootstrap_servers: str, mongodb_url: str, prefix: str, database: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+async def _clean(kafka: dict[str, Any], mongodb_url: str, prefix: str, database: str) -> None:
+    admin = AIOKafkaAdminClient(**kafka)
     await admin.start()
     try:
         await admin.delete_topics([name for name in await admin.list_topics() if name.startswith(prefix)])

@@ -26,8 +26,8 @@ class Span:
 
 
 class Timeline:
-    def __init__(self, bootstrap_servers: str, prefix: str, partitions: int) -> None:
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    def __init__(self, kafka: dict[str, Any], prefix: str, partitions: int) -> None:
+        self.consumer = AIOKafkaConsumer(**kafka, enable_auto_commit=False)
         self.partitions = {
             name: [TopicPartition(prefix + name, number) for number in range(partitions)] for name in WATCHED
         }

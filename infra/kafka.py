@@ -1,7 +1,6 @@
 """Kafka wiring: topics created at start-up, producers with acks=all and idempotence, dead letters."""
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -10,10 +9,13 @@ from typing import Any, TypeVar
 
 from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+from aiokafka.helpers import create_ssl_context
 from faststream.kafka import KafkaBroker
 from faststream.kafka.publisher import DefaultPublisher
+from faststream.kafka.security import parse_security
 from faststream.message import StreamMessage
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
 from pydantic_core import CoreSchema
 
@@ -33,9 +35,35 @@ REASON = "dlq-reason"
 ATTEMPT = "dlq-attempt"
 
 
+SASL = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
+
+
+def security(settings: CommonSettings) -> BaseSecurity | None:
+    """The cluster's TLS and SASL as FastStream takes them; None for PLAINTEXT, as before."""
+    protocol = settings.kafka_security_protocol
+    tls = protocol in ("SSL", "SASL_SSL")
+    context = create_ssl_context(cafile=settings.kafka_ssl_ca_file or None) if tls else None
+    if protocol.startswith("SASL_"):
+        return SASL[settings.kafka_sasl_mechanism](
+            settings.kafka_sasl_username,
+            settings.kafka_sasl_password.get_secret_value(),
+            ssl_context=context,
+            use_ssl=tls,
+        )
+    return BaseSecurity(ssl_context=context) if tls else None
+
+
+def client_options(settings: CommonSettings) -> dict[str, Any]:
+    """Keyword arguments for any aiokafka client: the brokers and the same security as the broker's,
+    so a tool's producer, consumer or admin client reaches any cluster the services reach.
+    """
+    return {"bootstrap_servers": settings.kafka_bootstrap_servers, **parse_security(security(settings))}
+
+
 def make_broker(settings: CommonSettings, client_id: str) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
+        security=security(settings),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
@@ -85,7 +113,7 @@ async def ensure_topics(settings: CommonSettings) -> None:
     kept, dead_letters_kept = settings.kafka_retention_hours, settings.kafka_dead_letter_retention_hours
     retention = {settings.topic(name): kept * hour_ms for name in topics.ALL}
     retention |= {topics.dead_letter(name): dead_letters_kept * hour_ms for name in list(retention)}
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -93,7 +121,7 @@ async def ensure_topics(settings: CommonSettings) -> None:
             NewTopic(
                 name,
                 num_partitions=settings.kafka_partitions,
-                replication_factor=1,
+                replication_factor=settings.kafka_replication_factor,
                 topic_configs={"retention.ms": str(milliseconds)},
             )
             for name, milliseconds in retention.items()
@@ -106,8 +134,17 @@ async def ensure_topics(settings: CommonSettings) -> None:
 
 
 async def _create(admin: AIOKafkaAdminClient, wanted: list[NewTopic]) -> None:
-    with contextlib.suppress(TopicAlreadyExistsError):  # another replica created them first
-        await admin.create_topics(wanted)
+    response = await admin.create_topics(wanted)
+    # The brokers answer topic by topic instead of failing the request. A topic another replica
+    # created first is fine; any other refusal (a replication factor the cluster cannot meet, no
+    # permission to create) must stop the start-up, not leave the service on topics that do not exist.
+    refused = {
+        topic: f"{for_code(code).__name__}: {message[0] if message else ''}"
+        for topic, code, *message in response.topic_errors
+        if code not in (0, TopicAlreadyExistsError.errno)
+    }
+    if refused:
+        raise KafkaError(f"topics not created: {refused}")
     log.info("topics created", extra={"topics": [topic.name for topic in wanted]})
 
 

@@ -1,3 +1,6 @@
+from typing import Literal
+
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -9,6 +12,15 @@ class CommonSettings(BaseSettings):
     kafka_bootstrap_servers: str = "localhost:9092"
     kafka_topic_prefix: str = ""
     kafka_partitions: int = 3
+    # Copies of each topic the services create: 1 for the local single broker, 3 on a real cluster.
+    kafka_replication_factor: int = 1
+    # A managed or operator-run cluster wants TLS and/or SASL; the local broker speaks PLAINTEXT.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    # PEM bundle of the CA that signed the brokers' certificates; empty: the system's trust store.
+    kafka_ssl_ca_file: str = ""
     # The largest event sent, JSON-encoded: under the brokers' default message.max.bytes (1,048,588),
     # with room for the key and headers. A job over it fails alone instead of failing its run.
     kafka_max_message_bytes: int = 1_000_000

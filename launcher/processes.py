@@ -83,14 +83,19 @@ class Services:
         return name
 
     def _spawn(self, name: str) -> None:
-        env = os.environ | self.env | {"GATEWAY_PORT": str(self.gateway_port)}
-        env["HEALTH_PORT"] = str(self.health_ports.get(name, 0))
         log = (self.log_dir / f"{name}.log").open("ab")
         self.logs.append(log)
-        service = name.split("-")[0]
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{service}"], cwd=ROOT, env=env, stdout=log, stderr=log
+            self.command(name), cwd=ROOT, env=self.environment(name), stdout=log, stderr=log
         )
+
+    def command(self, name: str) -> list[str]:
+        """How one process is started (tests/deploy starts it as its pod would instead)."""
+        return [sys.executable, "-m", f"services.{name.split('-')[0]}"]
+
+    def environment(self, name: str) -> dict[str, str]:
+        env = os.environ | self.env | {"GATEWAY_PORT": str(self.gateway_port)}
+        return env | {"HEALTH_PORT": str(self.health_ports.get(name, 0))}
 
     def wait_ready(
         self, timeout: float, names: tuple[str, ...] | list[str] = SERVICES, probe: str = "/readyz"

@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from rich.console import Console
 from rich.table import Table
 
+from infra.kafka import client_options
 from replay import dlq, jobs, logs
 from replay.config import Settings
 from replay.plan import Plan, make_plan, show
@@ -32,7 +33,7 @@ async def store(settings: Settings) -> AsyncIterator[AsyncDatabase[Any]]:
 
 
 async def plan(settings: Settings, selection: Selection) -> Plan:
-    async with Reader(settings.kafka_bootstrap_servers) as reader, store(settings) as database:
+    async with Reader(client_options(settings)) as reader, store(settings) as database:
         return await make_plan(reader, settings.topic(selection.topic), selection, database)
 
 
@@ -66,7 +67,7 @@ async def rebuild_logs(settings: Settings, selection: Selection, confirm: Confir
     _require_topic(selection, topics.JOBS_STATUS)
     found = await plan(settings, selection)
     show(found, Console())
-    async with Reader(settings.kafka_bootstrap_servers) as reader, store(settings) as database:
+    async with Reader(client_options(settings)) as reader, store(settings) as database:
         with bar() as progress:
             histories = await logs.read_histories(reader, settings, set(found.by_run) - {"(none)"}, progress)
         rebuilt = await logs.rebuild_logs(database, histories, settings.logger_failures_kept)
@@ -98,7 +99,7 @@ async def dead_letters(
     if not selection.topic.endswith(".dlq"):
         raise SelectionError(f"{selection.topic} is not a dead-letter topic (<topic>.dlq)")
     topic = settings.topic(selection.topic)
-    async with Reader(settings.kafka_bootstrap_servers, settings.group(settings.replay_group_id)) as reader:
+    async with Reader(client_options(settings), settings.group(settings.replay_group_id)) as reader:
         async with store(settings) as database:
             found = await make_plan(reader, topic, selection, database)
         ledger = await reader.committed(topic, found.ranges)
@@ -108,7 +109,7 @@ async def dead_letters(
         if confirm is None or not waiting or not confirm(f"Redrive {len(waiting)} dead letters?"):
             return 0
         with bar() as progress:
-            await dlq.redrive(waiting, settings.kafka_bootstrap_servers, progress)
+            await dlq.redrive(waiting, client_options(settings), progress)
         if selection.whole_topic:  # every letter up to the end was redriven or given up on
             await reader.commit(topic, {r.partition: max(r.end, ledger[r.partition]) for r in found.ranges})
     return 0

@@ -55,10 +55,10 @@ class DeadLetter:
         }
 
 
-async def redrive(letters: list[DeadLetter], bootstrap_servers: str, progress: Progress) -> None:
+async def redrive(letters: list[DeadLetter], kafka: dict[str, Any], progress: Progress) -> None:
     """Send each letter back to its source topic, byte for byte, with its key and attempt count."""
     task = progress.add_task("redriving", total=len(letters))
-    async with Publisher(bootstrap_servers) as publisher:
+    async with Publisher(kafka) as publisher:
         for letter in letters:
             headers = [(ATTEMPT, str(letter.attempt).encode())]
             if content_type := letter.headers.get("content-type"):

@@ -13,6 +13,7 @@ from aiokafka import ConsumerRecord
 from pydantic import ValidationError
 from rich.progress import Progress
 
+from infra.kafka import client_options
 from infra.settings import CommonSettings
 from replay.publishing import Publisher
 from replay.reading import decoded
@@ -52,7 +53,7 @@ def replayed_runs(
 async def publish(runs: list[ReplayedRun], settings: CommonSettings, progress: Progress) -> None:
     lifecycle, jobs_topic = settings.topic(topics.IMPORTS_RUNS), settings.topic(topics.JOBS_FETCHED)
     task = progress.add_task("publishing jobs", total=sum(len(run.jobs) for run in runs))
-    async with Publisher(settings.kafka_bootstrap_servers) as publisher:
+    async with Publisher(client_options(settings)) as publisher:
         for run in runs:
             await publisher.send_event(lifecycle, run.started.run_id, run.started)
             for job in run.jobs:

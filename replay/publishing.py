@@ -10,9 +10,10 @@ JSON = [("content-type", b"application/json")]
 
 
 class Publisher:
-    def __init__(self, bootstrap_servers: str) -> None:
+    def __init__(self, kafka: dict[str, Any]) -> None:
+        """`kafka`: the brokers and their security, as infra.kafka.client_options gives them."""
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
+            **kafka,
             acks="all",
             enable_idempotence=True,
             compression_type="zstd",

@@ -33,13 +33,12 @@ def decoded(record: ConsumerRecord[Any, Any]) -> Any:
 
 
 class Reader:
-    def __init__(self, bootstrap_servers: str, group_id: str | None = None) -> None:
-        self.bootstrap_servers = bootstrap_servers
+    def __init__(self, kafka: dict[str, Any], group_id: str | None = None) -> None:
+        """`kafka`: the brokers and their security, as infra.kafka.client_options gives them."""
+        self.kafka = kafka
         # Without a group_id nothing can be committed; with one (the dead-letter ledger) only
         # explicit commits are made.
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers, group_id=group_id, enable_auto_commit=False
-        )
+        self.consumer = AIOKafkaConsumer(**kafka, group_id=group_id, enable_auto_commit=False)
 
     async def __aenter__(self) -> "Reader":
         await self.consumer.start()
@@ -61,7 +60,7 @@ class Reader:
 
     async def _partitions_of(self, topic: str) -> list[int]:
         # The admin client's metadata request, unlike a consumer's, never creates a missing topic.
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers)
+        admin = AIOKafkaAdminClient(**self.kafka)
         await admin.start()
         try:
             if topic not in await admin.list_topics():

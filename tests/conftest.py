@@ -14,6 +14,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient, monitoring
 
+from infra.kafka import client_options
 from infra.settings import CommonSettings
 
 DATA = Path(__file__).parent / "data"
@@ -73,11 +74,11 @@ async def namespace(stack: CommonSettings) -> AsyncIterator[dict[str, str]]:
         "KAFKA_TOPIC_PREFIX": prefix,
         "MONGODB_DATABASE": f"test_{unique}",
     }
-    await _delete_topics(stack.kafka_bootstrap_servers, prefix)
+    await _delete_topics(stack, prefix)
 
 
-async def _delete_topics(bootstrap_servers: str, prefix: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+async def _delete_topics(stack: CommonSettings, prefix: str) -> None:
+    admin = AIOKafkaAdminClient(**client_options(stack))
     await admin.start()
     try:
         topics = [topic for topic in await admin.list_topics() if topic.startswith(prefix)]

@@ -7,6 +7,10 @@
 # - redis-server (+ redis-cli), and java/maven/docker-compose/chromium if missing, from Debian (root for apt-get)
 # - Apache Kafka jars from Maven Central -> $CACHE/kafka-<ver>/libs
 # - mongo-java-server jars from Maven Central + the compiled launcher -> $CACHE/mongo-java-server-<ver>/
+# - kustomize, built from its Go module -> $CACHE/bin/kustomize (renders deploy/k8s in the tests)
+# - bubblewrap, to run the services as their pods do (tests/deploy: numeric user, read-only root)
+# - the image's runtime set (requirements.lock, wheels only) -> $CACHE/runtime-venv-<hash>, the
+#   /opt/venv those pods run
 #
 # The cache lives OUTSIDE the repo (a fresh clone reuses it). Each entry has a
 # .stamp with a hash of its inputs (pom.xml, LocalMongo.java), so
@@ -19,12 +23,14 @@ LOCAL_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 KAFKA_VERSION=4.1.1       # keep in sync with kafka/pom.xml
 MONGO_JAVA_SERVER_VERSION=1.47.0   # keep in sync with mongo/pom.xml
+KUSTOMIZE_VERSION=v5.8.2   # the newest whose go.mod accepts Go 1.26 (v5.8.3 needs 1.27)
 
 CACHE="${JOB_IMPORTER_CACHE:-$HOME/.cache/job-importer}"
 KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 KAFKA_LIBS="$KAFKA_HOME/libs"
 MONGO_HOME="$CACHE/mongo-java-server-$MONGO_JAVA_SERVER_VERSION"
 MONGO_CLASSPATH="$MONGO_HOME/classes:$MONGO_HOME/libs/*"
+KUSTOMIZE="$CACHE/bin/kustomize"
 
 log() { printf '[install] %s\n' "$*" >&2; }
 die() { printf '[install] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -49,6 +55,8 @@ install_os_packages() {
   command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || pkgs+=(docker-compose)
   # A browser only for the dashboard's end-to-end test (tests/e2e/test_dashboard.py).
   command -v chromium >/dev/null || pkgs+=(chromium)
+  # Runs each service as its Deployment does, without a container engine (tests/deploy).
+  command -v bwrap >/dev/null || pkgs+=(bubblewrap)
   if ((${#pkgs[@]})); then
     log "apt-get install ${pkgs[*]}"
     apt_install "${pkgs[@]}"
@@ -92,6 +100,39 @@ install_mongo() {
   log "mongo-java-server ready in $((SECONDS - t))s"
 }
 
+# kustomize from its Go module (pinned), with Go's module and build caches in the project cache,
+# so a fresh clone rebuilds nothing. Tests call $KUSTOMIZE; `kubectl kustomize` may differ in version.
+install_kustomize() {
+  local stamp="$CACHE/bin/.kustomize-stamp"
+  if [[ -x "$KUSTOMIZE" && -f "$stamp" && "$(cat "$stamp")" == "$KUSTOMIZE_VERSION" ]]; then return; fi
+  local t=$SECONDS go; go="$(command -v go || echo /usr/local/go/bin/go)"
+  [[ -x "$go" ]] || die "kustomize is built with Go >= 1.26, which this machine lacks"
+  log "building kustomize $KUSTOMIZE_VERSION with $($go version | cut -d' ' -f3) -> $KUSTOMIZE"
+  mkdir -p "$CACHE/bin"
+  GOBIN="$CACHE/bin" GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-modcacherw \
+    "$go" install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" >"$CACHE/bin/kustomize.log" 2>&1 ||
+    { cat "$CACHE/bin/kustomize.log" >&2; die "go install kustomize failed"; }
+  echo "$KUSTOMIZE_VERSION" >"$stamp"
+  log "kustomize ready in $((SECONDS - t))s"
+}
+
+# What the image's build stage installs, to run the services as their pods do (tests/deploy).
+# Keyed by the lock's hash: worktrees with different locks do not rebuild each other's.
+install_runtime_venv() {
+  local lock="$LOCAL_DIR/../../requirements.lock"
+  local venv; venv="$CACHE/runtime-venv-$(inputs_hash "$lock")"
+  if [[ -f "$venv/.stamp" ]]; then return; fi
+  local t=$SECONDS python="${PYTHON:-python3.11}"
+  command -v "$python" >/dev/null || die "$python is needed for the runtime venv"
+  log "installing requirements.lock (wheels only, as the image does) -> $venv"
+  rm -rf "$venv" && "$python" -m venv --without-pip "$venv"
+  "$python" -m pip --python "$venv/bin/python" install -q --disable-pip-version-check --only-binary=:all: \
+    -r "$lock" ||
+    { rm -rf "$venv"; die "pip install -r requirements.lock failed"; }
+  touch "$venv/.stamp"
+  log "runtime venv ready in $((SECONDS - t))s"
+}
+
 install_all() {
   mkdir -p "$CACHE"
   # One installer at a time per cache (e.g. two `stack.sh up` racing).
@@ -100,6 +141,8 @@ install_all() {
     install_os_packages
     install_kafka
     install_mongo
+    install_kustomize
+    install_runtime_venv
   ) 8>"$CACHE/.install.lock"
 }
 

@@ -14,7 +14,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from infra.kafka import ATTEMPT, REASON, SOURCE_OFFSET, SOURCE_PARTITION
+from infra.kafka import ATTEMPT, REASON, SOURCE_OFFSET, SOURCE_PARTITION, client_options
 from schemas import topics
 from schemas.views import DeadLetterTopic, DeadLetterView, Page
 from services.gateway.config import Settings
@@ -29,10 +29,8 @@ class InvalidCursor(ValueError):
 class Letters:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
-        )
-        self.admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+        self.consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False)
+        self.admin = AIOKafkaAdminClient(**client_options(settings))
         self.lock = asyncio.Lock()  # one consumer: one reader at a time assigns and seeks it
 
     async def start(self) -> None:

@@ -10,6 +10,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from infra.kafka import client_options
 from infra.settings import CommonSettings
 from launcher.processes import Services
 from schemas import topics
@@ -102,7 +103,7 @@ async def test_every_status_published_twice_more_changes_no_count(
 
     settings = CommonSettings()
     statuses = await read_all(settings, settings.topic(topics.JOBS_STATUS))
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(**client_options(settings))
     await producer.start()
     try:
         for _ in range(2):
@@ -134,9 +135,7 @@ COUNTS = ("status", "new", "updated", "unchanged", "failed", "total_fetched")
 
 
 async def read_all(settings: CommonSettings, topic: str) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=settings.kafka_bootstrap_servers, auto_offset_reset="earliest"
-    )
+    consumer = AIOKafkaConsumer(topic, **client_options(settings), auto_offset_reset="earliest")
     await consumer.start()
     try:
         ends = await consumer.end_offsets(
@@ -153,8 +152,8 @@ async def read_all(settings: CommonSettings, topic: str) -> list[Any]:
 
 async def logger_caught_up(settings: CommonSettings, timeout: float = 60) -> None:
     """Wait until the logger's group has committed every status: it has processed them all."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    consumer = AIOKafkaConsumer(**client_options(settings))
     await admin.start()
     await consumer.start()
     try:

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaProducer
 from playwright.async_api import Browser, Page, async_playwright
 from pymongo import AsyncMongoClient
 
+from infra.kafka import client_options
 from infra.settings import CommonSettings
 from launcher.processes import Services
 from schemas import topics
@@ -353,17 +354,23 @@ async def test_markup_from_a_feed_renders_inert(failing_services: Services, brow
     assert dialogs == []
 
 
-async def test_dead_letters_are_counted_on_the_home_page_and_listed_with_their_reasons(
-    services: Services, browser: Browser
-) -> None:
-    topic = services.env["KAFKA_TOPIC_PREFIX"] + topics.JOBS_FETCHED
-    producer = AIOKafkaProducer(bootstrap_servers=services.env["KAFKA_BOOTSTRAP_SERVERS"], acks="all")
+async def send(stack: CommonSettings, topic: str, *messages: tuple[bytes, bytes], json: bool = False) -> None:
+    """Records (key, value) on the test's `topic` (prefixed), as a producer of the pipeline would."""
+    producer = AIOKafkaProducer(**client_options(stack), acks="all")
     await producer.start()
+    headers = [("content-type", b"application/json")] if json else None
     try:
-        await producer.send_and_wait(topic, b"<not json>", key=b"broken-1")
-        await producer.send_and_wait(topic, b'{"run_id": "r"}', key=b"broken-2")
+        for key, value in messages:
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
     finally:
         await producer.stop()
+
+
+async def test_dead_letters_are_counted_on_the_home_page_and_listed_with_their_reasons(
+    services: Services, stack: CommonSettings, browser: Browser
+) -> None:
+    topic = services.env["KAFKA_TOPIC_PREFIX"] + topics.JOBS_FETCHED
+    await send(stack, topic, (b"broken-1", b"<not json>"), (b"broken-2", b'{"run_id": "r"}'))
     async with httpx.AsyncClient(base_url=services.gateway_url, headers=services.headers) as client:
 
         async def refused() -> bool:  # by the processor: then the page can show them
@@ -422,7 +429,7 @@ async def test_the_banner_tells_a_store_outage_and_a_gateway_gap_and_the_page_ca
     services.kill("gateway")
     await page.locator("#connection:not(.live)").wait_for(timeout=15_000)
     assert await banner.inner_text() != "live"
-    await request_import(services)
+    await request_import(services, stack)
     database = AsyncMongoClient(stack.mongodb_url)[services.env["MONGODB_DATABASE"]]
 
     async def both_completed() -> bool:
@@ -437,20 +444,11 @@ async def test_the_banner_tells_a_store_outage_and_a_gateway_gap_and_the_page_ca
     assert await page.evaluate("window.notReloaded") is True
 
 
-async def request_import(services: Services) -> None:
+async def request_import(services: Services, stack: CommonSettings) -> None:
     """As the scheduler asks: an ImportRequested on Kafka, with no gateway involved."""
-    producer = AIOKafkaProducer(bootstrap_servers=services.env["KAFKA_BOOTSTRAP_SERVERS"], acks="all")
-    await producer.start()
     request = ImportRequested(trigger_id=uuid.uuid4().hex, trigger=Trigger.API, feeds=[])
-    try:
-        await producer.send_and_wait(
-            services.env["KAFKA_TOPIC_PREFIX"] + topics.IMPORTS_REQUESTED,
-            request.model_dump_json().encode(),
-            key=request.trigger_id.encode(),
-            headers=[("content-type", b"application/json")],
-        )
-    finally:
-        await producer.stop()
+    topic = services.env["KAFKA_TOPIC_PREFIX"] + topics.IMPORTS_REQUESTED
+    await send(stack, topic, (request.trigger_id.encode(), request.model_dump_json().encode()), json=True)
 
 
 async def tab_to(page: Page, selector: str) -> None:

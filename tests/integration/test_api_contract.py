@@ -12,6 +12,8 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from infra.kafka import client_options
+from infra.settings import CommonSettings
 from services.gateway.app import build
 from services.gateway.config import Settings
 
@@ -54,7 +56,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 async def published_requests(environment: dict[str, str]) -> int:
     topic = f"{environment['KAFKA_TOPIC_PREFIX']}imports.requested"
-    consumer = AIOKafkaConsumer(bootstrap_servers=environment["KAFKA_BOOTSTRAP_SERVERS"])
+    consumer = AIOKafkaConsumer(**client_options(CommonSettings()))  # `environment` is exported
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in range(int(environment.get("KAFKA_PARTITIONS", 3)))]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from infra.kafka import make_broker
+from infra.kafka import client_options, make_broker
 from infra.settings import CommonSettings
 from schemas import topics
 from schemas.events import ImportLog, RunFetched, RunStarted, RunStatus, Trigger
@@ -42,9 +42,7 @@ async def final_log(
     """Wait for the logger's first snapshot of the run that satisfies `until`."""
     settings = CommonSettings()
     consumer = AIOKafkaConsumer(
-        settings.topic(topics.IMPORTS_LOGS),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        auto_offset_reset="earliest",
+        settings.topic(topics.IMPORTS_LOGS), **client_options(settings), auto_offset_reset="earliest"
     )
     await consumer.start()
     try:

@@ -11,6 +11,8 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from infra.kafka import client_options
+from infra.settings import CommonSettings
 from launcher.processes import ROOT, Services, free_port
 from schemas import topics
 from tests.conftest import eventually
@@ -25,9 +27,11 @@ def services(namespace: dict[str, str], tmp_path: Path) -> Iterator[Services]:
 
 
 @pytest.fixture
-async def poisoned(services: Services, namespace: dict[str, str]) -> AsyncIterator[None]:
+async def poisoned(
+    services: Services, namespace: dict[str, str], stack: CommonSettings
+) -> AsyncIterator[None]:
     """Three messages the processor refuses: bytes that are not JSON, and two events missing fields."""
-    producer = AIOKafkaProducer(bootstrap_servers=namespace["KAFKA_BOOTSTRAP_SERVERS"], acks="all")
+    producer = AIOKafkaProducer(**client_options(stack), acks="all")
     await producer.start()
     topic = namespace["KAFKA_TOPIC_PREFIX"] + topics.JOBS_FETCHED
     try:

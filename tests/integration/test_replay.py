@@ -16,7 +16,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from infra.kafka import ATTEMPT, REASON, SOURCE_TOPIC, ensure_topics
+from infra.kafka import ATTEMPT, REASON, SOURCE_TOPIC, client_options, ensure_topics
 from infra.settings import CommonSettings
 from launcher.processes import ROOT, Services, free_port
 from schemas import topics
@@ -57,7 +57,7 @@ def sample_jobs(run_id: str, feed_id: str = "techcorridor") -> list[JobFetched]:
 class Kafka:
     def __init__(self, settings: CommonSettings) -> None:
         self.settings = settings
-        self.producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+        self.producer = AIOKafkaProducer(**client_options(settings), acks="all")
 
     async def send(self, topic: str, key: str | None, value: bytes, **options: Any) -> None:
         encoded = key.encode() if key is not None else None
@@ -80,7 +80,7 @@ class Kafka:
         return len(jobs)
 
     async def read_all(self, topic: str) -> list[Any]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers)
+        consumer = AIOKafkaConsumer(**client_options(self.settings))
         await consumer.start()
         try:
             name = self.settings.topic(topic)
@@ -97,7 +97,7 @@ class Kafka:
             await consumer.stop()
 
     async def group_offsets(self) -> dict[str, Any]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers)
+        admin = AIOKafkaAdminClient(**client_options(self.settings))
         await admin.start()
         try:
             groups = sorted(group[0] for group in await admin.list_consumer_groups())

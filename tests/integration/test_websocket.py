@@ -18,6 +18,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import ClientProtocol
 from websockets.uri import parse_uri
 
+from infra.kafka import client_options
+from infra.settings import CommonSettings
 from launcher.processes import ROOT, free_port
 from schemas import topics
 from tests.scrape import value
@@ -66,8 +68,8 @@ def gateway(namespace: dict[str, str], tmp_path: Path) -> Iterator[Gateway]:
 
 
 @pytest.fixture
-async def producer(namespace: dict[str, str]) -> AsyncIterator[AIOKafkaProducer]:
-    started = AIOKafkaProducer(bootstrap_servers=namespace["KAFKA_BOOTSTRAP_SERVERS"])
+async def producer(stack: CommonSettings) -> AsyncIterator[AIOKafkaProducer]:
+    started = AIOKafkaProducer(**client_options(stack))
     await started.start()
     yield started
     await started.stop()

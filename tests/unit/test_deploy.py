@@ -1,7 +1,9 @@
-"""The compose file and the Kubernetes base describe what DESIGN.md says; checked without a cluster."""
+"""The compose file and the image describe what DESIGN.md says; checked without a container engine."""
 
+import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -47,19 +49,27 @@ def test_the_compose_client_accepts_the_file() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_the_kubernetes_base_has_one_probed_deployment_per_service_configured_from_config_and_secret() -> (
-    None
-):
-    base = ROOT / "deploy" / "k8s" / "base"
-    kustomization = yaml.safe_load((base / "kustomization.yaml").read_text())
-    documents = [doc for resource in kustomization["resources"] for doc in load_all(base / resource)]
-    deployments = {doc["metadata"]["name"]: doc for doc in documents if doc["kind"] == "Deployment"}
-    assert set(deployments) == set(SERVICES)
-    for name, deployment in deployments.items():
-        container = deployment["spec"]["template"]["spec"]["containers"][0]
-        assert container["command"] == ["python", "-m", f"services.{name}"]
-        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
-        assert container["resources"]["limits"]["memory"]
-        sources = {next(iter(source)) for source in container["envFrom"]}
-        assert sources == {"configMapRef", "secretRef"}
+def pins(lock: str) -> dict[str, str]:
+    lines = (ROOT / lock).read_text().splitlines()
+    return dict(line.split("==", 1) for line in lines if "==" in line and not line.startswith(" "))
+
+
+def test_the_image_installs_only_the_runtime_lock_which_holds_no_dev_tool() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    stages = dockerfile.split("\nFROM ")
+    assert len(stages) >= 2, "a build stage and a final stage"
+    assert "requirements.lock" in stages[0] and "requirements-dev.lock" not in dockerfile
+    assert "pip install" not in stages[-1], "the final stage copies the installed packages"
+    assert "PYTHONDONTWRITEBYTECODE=1" in stages[-1]
+    runtime, development = pins("requirements.lock"), pins("requirements-dev.lock")
+    dev_extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"][
+        "dev"
+    ]
+    dev_tools = {re.split(r"[=<>\[ ]", requirement)[0].lower() for requirement in dev_extra}
+    assert not dev_tools & set(runtime)
+    assert "prometheus-client" in runtime
+    assert {name: development[name] for name in runtime} == runtime, "development runs the image's versions"
+    assert dev_tools <= set(development)
+
+
+# The Kubernetes manifests are rendered with kustomize and checked in tests/deploy/test_manifests.py.
