@@ -32,6 +32,17 @@ async def feeds_page() -> Response:
     return _page("feeds.html")
 
 
+@router.get("/jobs")
+async def jobs_page() -> Response:
+    return _page("jobs.html")
+
+
+@router.get("/jobs/{job_key:path}")
+async def job_page(job_key: str) -> Response:
+    """Job keys hold `/` and `:` (a source and a URL): the page reads its key from its own path."""
+    return _page("job.html")
+
+
 @router.get("/favicon.ico")
 async def favicon() -> Response:
     return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
