@@ -182,6 +182,8 @@ async def test_a_job_opened_from_the_list_shows_its_fields_and_the_run_that_foun
     back_to_job = page.locator(f"#statuses tr[data-job-key='{job['job_key']}'] a")
     await back_to_job.click()  # the run's per-job outcomes link to the job pages
     await expect(page.locator("#heading")).to_have_text(job["title"])
+    await page.goto(f"{services.gateway_url}/jobs/{job['job_key']}")  # typed, not encoded: the same page
+    await expect(page.locator("#heading")).to_have_text(job["title"])
     assert errors == []
 
     # A key no job has: the page says so (the API's 404 is logged as an error).

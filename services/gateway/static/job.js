@@ -1,7 +1,11 @@
 "use strict";
 // One stored job in plain words, its description as sanitized HTML, and the runs that saw it.
-const jobKey = decodeURIComponent(location.pathname.slice("/jobs/".length));
+const jobKey = keyInPath(location.pathname.slice("/jobs/".length));
 const message = document.getElementById("message");
+
+function keyInPath(segment) {
+  try { return decodeURIComponent(segment); } catch { return segment; }  // a broken %-escape: no such job
+}
 
 function fact(list, name, term, ...values) {
   const shown = values.filter(value => value !== null && value !== undefined && value !== "");
