@@ -60,6 +60,15 @@ def word_in_exactly_two(jobs: list[dict[str, Any]]) -> tuple[str, list[dict[str,
     raise AssertionError("the sample feeds have no such word")
 
 
+# Waits as long as locators do (30 s), not expect's 5 s: the machine may be busy with other tests.
+async def rows_shown(page: Page, count: int) -> None:
+    await expect(page.locator("#jobs tr")).to_have_count(count, timeout=30_000)
+
+
+async def heading(page: Page, text: str) -> None:
+    await expect(page.locator("#heading")).to_have_text(text, timeout=30_000)
+
+
 def keys(jobs: list[dict[str, Any]]) -> list[str]:
     return [job["job_key"] for job in jobs]
 
@@ -81,38 +90,38 @@ async def test_jobs_are_searched_filtered_in_the_url_and_paged_without_duplicate
     word, expected = word_in_exactly_two(jobs)
 
     await page.goto(f"{services.gateway_url}/jobs")
-    await expect(page.locator("#jobs tr")).to_have_count(50)  # the first page
+    await rows_shown(page, 50)  # the first page
     await page.get_by_label("Search").fill(word)
     await page.get_by_role("button", name="Search").click()
     await page.wait_for_url(f"**/jobs?q={word}")
-    await expect(page.locator("#jobs tr")).to_have_count(2)
+    await rows_shown(page, 2)
     assert sorted(await shown_keys(page)) == sorted(keys(expected))
 
     await page.get_by_label("Workplace").select_option("REMOTE")
     await page.get_by_role("button", name="Search").click()
     await page.wait_for_url(f"**/jobs?q={word}&workplace_type=REMOTE")
-    await expect(page.locator("#jobs tr")).to_have_count(1)
+    await rows_shown(page, 1)
     assert await shown_keys(page) == [job["job_key"] for job in expected if job["workplace_type"] == "REMOTE"]
     row = page.locator("#jobs tr").first
     assert (await row.locator(".col-workplace").inner_text()).strip() == "remote"
 
     await page.go_back()
     await page.wait_for_url(f"**/jobs?q={word}")
-    await expect(page.locator("#jobs tr")).to_have_count(2)
+    await rows_shown(page, 2)
     assert sorted(await shown_keys(page)) == sorted(keys(expected))
     assert await page.get_by_label("Search").input_value() == word
     assert await page.get_by_label("Workplace").input_value() == ""
 
     remote = [job for job in jobs if job["workplace_type"] == "REMOTE"]
     await page.goto(f"{services.gateway_url}/jobs?workplace_type=REMOTE&limit=4")
-    await expect(page.locator("#jobs tr")).to_have_count(4)
+    await rows_shown(page, 4)
     await page.get_by_role("button", name="Older jobs").click()
-    await expect(page.locator("#jobs tr")).to_have_count(8)
+    await rows_shown(page, 8)
     shown = await shown_keys(page)
     assert shown == keys(remote[:8]) and len(set(shown)) == 8
     assert "remote" in (await page.locator("#jobs tr").nth(7).inner_text())
     await page.get_by_role("button", name="Older jobs").click()
-    await expect(page.locator("#jobs tr")).to_have_count(12)
+    await rows_shown(page, 12)
     assert await shown_keys(page) == keys(remote[:12])
 
     await page.goto(f"{services.gateway_url}/jobs?q=no-job-says-this")
@@ -122,10 +131,10 @@ async def test_jobs_are_searched_filtered_in_the_url_and_paged_without_duplicate
     await page.goto(f"{services.gateway_url}/jobs?until=2000-01-01")
     await page.locator("#empty", has_text="No jobs match").wait_for()
     await page.goto(f"{services.gateway_url}/jobs?since=2000-01-01&limit=4")
-    await expect(page.locator("#jobs tr")).to_have_count(4)
+    await rows_shown(page, 4)
     assert await page.get_by_label("First seen from").input_value() == "2000-01-01"
     await page.goto(f"{services.gateway_url}/jobs?limit=8")
-    await expect(page.locator("#jobs tr")).to_have_count(8)
+    await rows_shown(page, 8)
     await screenshot(page, "jobs")
     assert errors == []
 
@@ -154,7 +163,7 @@ async def test_a_job_opened_from_the_list_shows_its_fields_and_the_run_that_foun
     await page.get_by_role("button", name="Search").click()
     await page.locator(f"#jobs tr[data-job-key='{job['job_key']}'] a").click()
     await page.wait_for_url(f"**/jobs/{quote(job['job_key'], safe='')}")
-    await expect(page.locator("#heading")).to_have_text(job["title"])
+    await heading(page, job["title"])
     facts = page.locator("#summary")
     await facts.locator(".fact-job-key").wait_for()
     assert await facts.locator(".fact-job-key").inner_text() == job["job_key"]  # the key round-trips
@@ -181,14 +190,14 @@ async def test_a_job_opened_from_the_list_shows_its_fields_and_the_run_that_foun
     assert job["created_run_id"] in await page.locator("#summary").inner_text()
     back_to_job = page.locator(f"#statuses tr[data-job-key='{job['job_key']}'] a")
     await back_to_job.click()  # the run's per-job outcomes link to the job pages
-    await expect(page.locator("#heading")).to_have_text(job["title"])
+    await heading(page, job["title"])
     await page.goto(f"{services.gateway_url}/jobs/{job['job_key']}")  # typed, not encoded: the same page
-    await expect(page.locator("#heading")).to_have_text(job["title"])
+    await heading(page, job["title"])
     assert errors == []
 
     # A key no job has: the page says so (the API's 404 is logged as an error).
     await page.goto(f"{services.gateway_url}/jobs/{quote('127.0.0.1:https://example.com/gone', safe='')}")
-    await expect(page.locator("#heading")).to_have_text("No such job")
+    await heading(page, "No such job")
     assert await page.locator("#message a").get_attribute("href") == f"{services.gateway_url}/jobs"
 
 
