@@ -45,7 +45,7 @@ test: lint
 # The README's pictures of every dashboard view, at 1280 and 375 px, from the browser tests.
 screenshots: venv
 	@mkdir -p docs/screenshots
-	@SCREENSHOTS=docs/screenshots bash deploy/local/with-stack.sh $(PY) -m pytest tests/e2e/test_dashboard.py
+	@SCREENSHOTS=docs/screenshots bash deploy/local/with-stack.sh $(PY) -m pytest tests/e2e/test_dashboard.py tests/e2e/test_dashboard_jobs.py
 
 schemas: venv
 	$(PY) -m schemas.export schemas/json

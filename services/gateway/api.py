@@ -191,7 +191,9 @@ async def _conflict_free(edit: Any) -> Any:
 async def list_jobs(
     request: Request,
     db: Database,
-    q: Annotated[str | None, Query(max_length=200, description="text in the title")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="text in the title, company name or description")
+    ] = None,
     source: str | None = None,
     company: Annotated[str | None, Query(max_length=200)] = None,
     location: Annotated[str | None, Query(max_length=200)] = None,

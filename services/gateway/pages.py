@@ -32,6 +32,17 @@ async def feeds_page() -> Response:
     return _page("feeds.html")
 
 
+@router.get("/jobs")
+async def jobs_page() -> Response:
+    return _page("jobs.html")
+
+
+@router.get("/jobs/{job_key:path}")
+async def job_page(job_key: str) -> Response:
+    """Job keys hold `/` and `:` (a source and a URL): the page reads its key from its own path."""
+    return _page("job.html")
+
+
 @router.get("/dead-letters")
 async def dead_letters_page() -> Response:
     return _page("dead-letters.html")

@@ -138,9 +138,11 @@ def _job_filters(
     until: datetime | None,
 ) -> dict[str, Any]:
     query: dict[str, Any] = {}
-    for name, text in (("title", q), ("company.name", company), ("locations.raw", location)):
+    if q:
+        query["$or"] = [{name: _containing(q)} for name in ("title", "company.name", "description_text")]
+    for name, text in (("company.name", company), ("locations.raw", location)):
         if text:
-            query[name] = {"$regex": re.escape(text), "$options": "i"}
+            query[name] = _containing(text)
     if source:
         query["source"] = source
     if employment_type:
@@ -150,6 +152,11 @@ def _job_filters(
     if since or until:
         query["first_seen_at"] = _between(since, until)
     return query
+
+
+def _containing(text: str) -> dict[str, str]:
+    """Case-insensitive, anywhere in the field: no index serves it, on any store."""
+    return {"$regex": re.escape(text), "$options": "i"}
 
 
 async def job(db: AsyncDatabase[Any], job_key: str) -> JobView | None:

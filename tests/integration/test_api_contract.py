@@ -261,7 +261,7 @@ async def test_a_session_ends_when_its_token_is_removed(gateway: Gateway) -> Non
 
 async def test_html_pages_carry_the_security_headers_and_no_inline_script(gateway: Gateway) -> None:
     async with gateway() as api:
-        for path in ("/", "/login", "/api/docs"):
+        for path in ("/", "/login", "/api/docs", "/jobs", "/jobs/src%3Ahttps%3A%2F%2Fjobs.example%2F1"):
             page = await api.get(path)
             assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
             policy = page.headers["content-security-policy"]

@@ -46,8 +46,9 @@ const render = coalesced(() => {
 });
 
 function statusRow(status) {
-  // Plain text until the job pages exist (issue 10, "Jobs").
-  const job = el("span", {title: status.job_key, text: status.title || status.job_key});
+  // A failed job may never have been stored: its page then says so.
+  const job = el("a", {href: `/jobs/${encodeURIComponent(status.job_key)}`, title: status.job_key,
+    text: status.title || status.job_key});
   return el("tr", {"data-job-key": status.job_key}, el("td", {}, job),
     el("td", {class: `outcome-${status.outcome}`, text: status.outcome}),
     el("td", {text: status.reason_code || ""}), el("td", {class: "message", text: status.message || ""}));
