@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from services.fetcher.normalize import InvalidItem, normalize_item
-from services.fetcher.parse import parse_feed, stream_feed
+from services.fetcher.normalize.feed import InvalidItem, normalize_item
+from services.fetcher.parse.stream import parse_feed, stream_feed
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}

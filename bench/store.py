@@ -12,8 +12,8 @@ import uuid
 from infra import mongo
 from infra.settings import CommonSettings
 from schemas.events import JobFetched, RunStarted, Trigger
-from services.fetcher.normalize import normalize_feed
-from services.fetcher.parse import parse_feed
+from services.fetcher.normalize.feed import normalize_feed
+from services.fetcher.parse.stream import parse_feed
 from services.processor.handlers import import_jobs
 from services.processor.store import INDEXES
 

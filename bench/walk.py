@@ -30,16 +30,12 @@ from redis.asyncio import Redis
 from infra import mongo
 from schemas.events import ImportRequested, Trigger
 from schemas.feeds import Feed
-from services.fetcher import registry
 from services.fetcher.config import Settings
+from services.fetcher.download.transport import make_client
 from services.fetcher.handlers import Fetcher
-from services.fetcher.normalize import normalize_item
-from services.fetcher.parse import stream_feed
-
-try:
-    from services.fetcher.download import make_client
-except ImportError:  # the flat layout this script first measured
-    from services.fetcher.transport import make_client  # type: ignore[no-redef]
+from services.fetcher.normalize.feed import normalize_item
+from services.fetcher.parse.stream import stream_feed
+from services.fetcher.registry import feeds as registry
 
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "synthetic_jobicy_job_feed.xml"
 PACKAGE = "services.fetcher."
@@ -124,7 +120,7 @@ def traced(walk: Walk) -> Iterator[None]:
         yield
     finally:
         sys.setprofile(None)
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
 
 
 def serve(body: bytes) -> tuple[ThreadingHTTPServer, str]:

@@ -20,14 +20,15 @@ from infra.throttle import LeaseHeld, Throttled, TokenBucket, lease, pause_host
 from schemas import topics
 from schemas.events import ImportRequested, JobFetched, ParseMode, RunFailed, RunFetched, RunStarted
 from schemas.feeds import Feed
-from services.fetcher import inflight, registry
 from services.fetcher.config import Settings
-from services.fetcher.discover import advertised_feed, is_html_page
-from services.fetcher.fetch import Fetched, FetchError, Validators, fetch
-from services.fetcher.health import host_of
-from services.fetcher.identity import source_of
-from services.fetcher.normalize import FeedNormalizer
-from services.fetcher.parse import FeedParseError, FeedStream, stream_feed
+from services.fetcher.download.fetch import Fetched, FetchError, Validators, fetch
+from services.fetcher.normalize.feed import FeedNormalizer
+from services.fetcher.normalize.identity import source_of
+from services.fetcher.parse.discover import advertised_feed, is_html_page
+from services.fetcher.parse.stream import FeedParseError, FeedStream, stream_feed
+from services.fetcher.registry import feeds as registry
+from services.fetcher.registry import inflight
+from services.fetcher.registry.health import host_of
 from services.fetcher.wire import sendable
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ import pytest
 
 from schemas.events import JobFetched, Outcome, RunStarted, Trigger
 from schemas.job import Job
-from services.fetcher.normalize import MAX_ITEM_WARNINGS, FeedNormalizer, normalize_item
-from services.fetcher.parse import parse_feed
+from services.fetcher.normalize.feed import MAX_ITEM_WARNINGS, FeedNormalizer, normalize_item
+from services.fetcher.parse.stream import parse_feed
 from services.fetcher.wire import sendable
 
 RUN = RunStarted(run_id="run-1", trigger_id="t", trigger=Trigger.API, feed_id="f", feed_url="https://e.com/f")
@@ -85,7 +85,7 @@ class TestItemsThatBreakNormalization:
         )
         normalizer = FeedNormalizer("e.com", "json", RUN)
 
-        with caplog.at_level(logging.ERROR, "services.fetcher.normalize"):
+        with caplog.at_level(logging.ERROR, "services.fetcher.normalize.feed"):
             jobs, [failed] = normalizer.batch(items)
 
         assert [j.job_key for j in jobs] == ["e.com:1", "e.com:3"]

@@ -14,7 +14,7 @@ from functools import cached_property
 
 import nh3
 
-from services.fetcher.text import label_lines
+from services.fetcher.normalize.text import label_lines
 
 MAX_DESCRIPTION_CHARS = 256 * 1024
 # "Salary: ..." label lines head a description; reading only its head keeps long ones cheap.

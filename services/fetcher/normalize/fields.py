@@ -6,12 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from schemas.job import Company, EmploymentType, Location, Salary, WorkplaceType
-from services.fetcher.identity import web_url
-from services.fetcher.names import FieldNames
-from services.fetcher.places import location_of, read_location, split_locations
-from services.fetcher.salary import salary_from_fields, salary_from_text
-from services.fetcher.sanitize import Description
-from services.fetcher.text import as_list, first_text, one_line, text_of
+from services.fetcher.normalize.identity import web_url
+from services.fetcher.normalize.names import FieldNames
+from services.fetcher.normalize.places import location_of, read_location, split_locations
+from services.fetcher.normalize.salary import salary_from_fields, salary_from_text
+from services.fetcher.normalize.sanitize import Description
+from services.fetcher.normalize.text import as_list, first_text, one_line, text_of
 
 EMPLOYMENT_TYPES = {"fulltime": EmploymentType.FULL_TIME, "parttime": EmploymentType.PART_TIME}
 EMPLOYMENT_TYPES |= dict.fromkeys(("contract", "contractor", "freelance"), EmploymentType.CONTRACTOR)

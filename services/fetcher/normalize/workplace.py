@@ -10,8 +10,8 @@ import re
 from typing import Any
 
 from schemas.job import WorkplaceType
-from services.fetcher.places import WORKPLACE_WORDS
-from services.fetcher.text import first_text
+from services.fetcher.normalize.places import WORKPLACE_WORDS
+from services.fetcher.normalize.text import first_text
 
 REMOTE_ONLY_SOURCES = {"weworkremotely.com", "jobicy.com"}
 WORKPLACE_FIELDS = ("location_type", "workplace_type", "remote_type", "jobLocationType")

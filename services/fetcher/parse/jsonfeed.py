@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.fetcher.characters import clean_text
-from services.fetcher.hardened import FeedParseError
-from services.fetcher.items import MAX_ELEMENTS_PER_ITEM, MAX_FIELD_CHARACTERS
+from services.fetcher.parse.characters import clean_text
+from services.fetcher.parse.hardened import FeedParseError
+from services.fetcher.parse.items import MAX_ELEMENTS_PER_ITEM, MAX_FIELD_CHARACTERS
 
 MEDIA_TYPES = frozenset({"application/feed+json", "application/json"})
 VERSION = re.compile(r"https?://jsonfeed\.org/version/1(?:\.\d+)?/?")

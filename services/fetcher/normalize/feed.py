@@ -7,12 +7,12 @@ from typing import Any
 
 from schemas.events import JobStatus, Outcome, RunStarted
 from schemas.job import Job
-from services.fetcher import fields, workplace
-from services.fetcher.identity import canonical_url, collapse_duplicates, job_key, web_url
-from services.fetcher.names import field_names, unmappable
-from services.fetcher.parse import ParsedFeed
-from services.fetcher.sanitize import MAX_DESCRIPTION_CHARS, describe
-from services.fetcher.text import first_text, one_line, parse_date
+from services.fetcher.normalize import fields, workplace
+from services.fetcher.normalize.identity import canonical_url, collapse_duplicates, job_key, web_url
+from services.fetcher.normalize.names import field_names, unmappable
+from services.fetcher.normalize.sanitize import MAX_DESCRIPTION_CHARS, describe
+from services.fetcher.normalize.text import first_text, one_line, parse_date
+from services.fetcher.parse.stream import ParsedFeed
 
 log = logging.getLogger(__name__)
 APPLY_SCHEMES = frozenset({"http", "https", "mailto"})

@@ -1,0 +1,1 @@
+"""Feed body → raw items, streamed in batches: XML (strict, repaired or item by item) or JSON Feed."""
