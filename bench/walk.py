@@ -30,12 +30,12 @@ from redis.asyncio import Redis
 from infra import mongo
 from schemas.events import ImportRequested, Trigger
 from schemas.feeds import Feed
+from services.fetcher import registry
 from services.fetcher.config import Settings
-from services.fetcher.download.transport import make_client
+from services.fetcher.download import make_client
 from services.fetcher.handlers import Fetcher
-from services.fetcher.normalize.feed import normalize_item
-from services.fetcher.parse.stream import stream_feed
-from services.fetcher.registry import feeds as registry
+from services.fetcher.normalize import normalize_item
+from services.fetcher.parse import stream_feed
 
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "synthetic_jobicy_job_feed.xml"
 PACKAGE = "services.fetcher."

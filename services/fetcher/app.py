@@ -17,11 +17,11 @@ from infra.kafka import ensure_topics, make_broker
 from infra.lifecycle import Resources
 from schemas import topics
 from schemas.events import ImportRequested, JobFetched, JobStatus, RunLifecycleEvent, Trigger
+from services.fetcher import registry
 from services.fetcher.config import Settings
-from services.fetcher.download.transport import make_client
+from services.fetcher.download import make_client
 from services.fetcher.handlers import Fetcher
-from services.fetcher.registry import feeds as registry
-from services.fetcher.registry.schedule import claim_due
+from services.fetcher.registry import claim_due
 
 log = logging.getLogger("fetcher")
 

@@ -20,21 +20,17 @@ from infra.throttle import LeaseHeld, Throttled, TokenBucket, lease, pause_host
 from schemas import topics
 from schemas.events import ImportRequested, JobFetched, ParseMode, RunFailed, RunFetched, RunStarted
 from schemas.feeds import Feed
+from services.fetcher import registry
 from services.fetcher.config import Settings
-from services.fetcher.download.fetch import Fetched, FetchError, Validators, fetch
-from services.fetcher.normalize.feed import FeedNormalizer
-from services.fetcher.normalize.identity import source_of
-from services.fetcher.parse.discover import advertised_feed, is_html_page
-from services.fetcher.parse.stream import FeedParseError, FeedStream, stream_feed
-from services.fetcher.registry import feeds as registry
-from services.fetcher.registry import inflight
-from services.fetcher.registry.health import host_of
+from services.fetcher.download import RETRY_LATER, Fetched, FetchError, Validators, fetch
+from services.fetcher.normalize import FeedNormalizer
+from services.fetcher.parse import FeedParseError, FeedStream, advertised_feed, is_html_page, stream_feed
+from services.fetcher.registry import host_of, inflight, source_of
 from services.fetcher.wire import sendable
 
 log = logging.getLogger(__name__)
 FEED_CONTENT_TYPES = ("xml", "rss", "atom", "json")
 HTML_HEAD_BYTES = 1024
-RETRYABLE = {429, 503}
 
 
 class Publisher(Protocol):
@@ -236,7 +232,7 @@ class Fetcher:
         self, feed: Feed, run: RunStarted, error: str, http_status: int | None, retry_after: float | None
     ) -> None:
         await self._announce(RunFailed(**_run_fields(run), error=error, http_status=http_status))
-        if http_status in RETRYABLE and retry_after:
+        if http_status in RETRY_LATER and retry_after:
             await pause_host(self.redis, host_of(feed.url), retry_after)
         await registry.record_failure(feed.id, error=error, retry_after_seconds=retry_after)
         log.warning("feed failed", extra={"feed_id": feed.id, "run_id": run.run_id, "error": error})

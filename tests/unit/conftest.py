@@ -6,8 +6,8 @@ import pytest
 
 from schemas.job import Job
 from services.fetcher.normalize.feed import normalize_item
-from services.fetcher.normalize.identity import source_of
 from services.fetcher.parse.stream import ParsedFeed, parse_feed
+from services.fetcher.registry import source_of
 
 DATA = Path(__file__).parent.parent / "data"
 

@@ -1,1 +1,5 @@
-"""Normalize raw items into unique Jobs, and a failed status for each item that cannot become one."""
+"""Raw items → unique Jobs, and a failed status for each item that cannot become one."""
+
+from services.fetcher.normalize.feed import FeedNormalizer, InvalidItem, normalize_item
+
+__all__ = ["FeedNormalizer", "InvalidItem", "normalize_item"]

@@ -1,7 +1,6 @@
 """Parsed feed → unique Jobs, plus a failed status for every item that cannot become a Job."""
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +11,6 @@ from services.fetcher.normalize.identity import canonical_url, collapse_duplicat
 from services.fetcher.normalize.names import field_names, unmappable
 from services.fetcher.normalize.sanitize import MAX_DESCRIPTION_CHARS, describe
 from services.fetcher.normalize.text import first_text, one_line, parse_date
-from services.fetcher.parse.stream import ParsedFeed
 
 log = logging.getLogger(__name__)
 APPLY_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -28,14 +26,6 @@ class InvalidItem(Exception):
     def __init__(self, reason_code: str, message: str, job_key: str | None = None) -> None:
         super().__init__(message)
         self.reason_code, self.message, self.job_key = reason_code, message, job_key
-
-
-@dataclass(frozen=True)
-class Normalized:
-    jobs: list[Job]
-    invalid: list[JobStatus]
-    duplicates: int
-    warnings: list[str]
 
 
 class FeedNormalizer:
@@ -87,15 +77,6 @@ class FeedNormalizer:
 
     def _where(self) -> dict[str, Any]:
         return {"run_id": self.run.run_id, "feed_id": self.run.feed_id, "position": self._position}
-
-
-def normalize_feed(
-    parsed: ParsedFeed, source: str, run: RunStarted, field_map: dict[str, str] | None = None
-) -> Normalized:
-    """Every item becomes a unique Job or a failed status; in-feed duplicates are collapsed."""
-    normalizer = FeedNormalizer(source, parsed.format, run, field_map)
-    jobs, invalid = normalizer.batch(parsed.items)
-    return Normalized(jobs, invalid, normalizer.duplicates, list(parsed.warnings) + normalizer.warnings)
 
 
 def _unexpected(error: Exception) -> InvalidItem:
