@@ -13,7 +13,7 @@ from bench import report
 from bench.timeline import Offsets, Timeline
 from schemas import topics
 from schemas.events import RunStarted, Trigger
-from services.fetcher.normalize.feed import FeedNormalizer
+from services.fetcher.normalize import FeedNormalizer
 from services.fetcher.parse.stream import stream_feed
 
 MAX_ITEMS = 2_000_000

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from services.fetcher.normalize.feed import InvalidItem, normalize_item
+from services.fetcher.normalize import InvalidItem, normalize_item
 from services.fetcher.parse.stream import parse_feed, stream_feed
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"

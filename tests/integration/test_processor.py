@@ -10,7 +10,7 @@ import pytest
 from infra import mongo
 from infra.settings import CommonSettings
 from schemas.events import JobFetched, Outcome
-from services.fetcher.normalize.feed import normalize_item
+from services.fetcher.normalize import normalize_item
 from services.fetcher.normalize.identity import collapse_duplicates
 from services.fetcher.parse.stream import parse_feed
 from services.processor import store

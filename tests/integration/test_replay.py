@@ -21,7 +21,7 @@ from infra.settings import CommonSettings
 from launcher.processes import ROOT, Services, free_port
 from schemas import topics
 from schemas.events import JobFetched, RunFetched, RunStarted, Trigger
-from services.fetcher.normalize.feed import normalize_item
+from services.fetcher.normalize import normalize_item
 from services.fetcher.normalize.identity import collapse_duplicates
 from services.fetcher.parse.stream import parse_feed
 from tests.conftest import eventually, read

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from schemas.job import Job
-from services.fetcher.normalize.feed import normalize_item
+from services.fetcher.normalize import normalize_item
 from services.fetcher.parse.stream import ParsedFeed, parse_feed
 from services.fetcher.registry import source_of
 

@@ -10,7 +10,8 @@ import pytest
 
 from schemas.events import JobFetched, Outcome, RunStarted, Trigger
 from schemas.job import Job
-from services.fetcher.normalize.feed import MAX_ITEM_WARNINGS, FeedNormalizer, normalize_item
+from services.fetcher.normalize import FeedNormalizer, normalize_item
+from services.fetcher.normalize.feed import MAX_ITEM_WARNINGS
 from services.fetcher.parse.stream import parse_feed
 from services.fetcher.wire import sendable
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.job import EmploymentType, Job, WorkplaceType
-from services.fetcher.normalize.feed import normalize_item
+from services.fetcher.normalize import normalize_item
 from services.fetcher.normalize.identity import collapse_duplicates
 from services.fetcher.normalize.sanitize import MAX_DESCRIPTION_CHARS
 from services.fetcher.parse.stream import ParsedFeed

@@ -7,7 +7,7 @@ import pytest
 
 from schemas.events import ParseMode
 from schemas.job import Job
-from services.fetcher.normalize.feed import normalize_item
+from services.fetcher.normalize import normalize_item
 from services.fetcher.parse import stream as parse
 from services.fetcher.parse.hardened import MAX_DEPTH
 from services.fetcher.parse.salvage import MAX_DAMAGE_WARNINGS

@@ -1,10 +1,8 @@
-"""Text out of a parsed item: its first non-blank value, one-line text, "Label: value" lines,
-and date strings as UTC datetimes."""
+"""Text values → one-line text, "Label: value" lines, and date strings as UTC datetimes."""
 
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 # Zone names email.utils does not know (it knows UT, GMT, Z and the US zones).
 ZONE_OFFSETS = {"CET": "+0100", "CEST": "+0200", "BST": "+0100", "EET": "+0200", "EEST": "+0300"}
@@ -13,30 +11,8 @@ TRAILING_ZONE = re.compile(r"\s+(?P<zone>[A-Z]{2,4})$")
 LABEL_LINE = re.compile(r"^(?P<label>[^\n:]{1,30}):[ \t]*(?P<value>\S[^\n]*)", re.MULTILINE)
 
 
-def first_text(item: dict[str, Any], names: tuple[str, ...]) -> str | None:
-    for name in names:
-        if found := text_of(item.get(name)):
-            return found
-    return None
-
-
-def text_of(value: Any) -> str | None:
-    for candidate in as_list(value):
-        if isinstance(candidate, dict):
-            candidate = candidate.get("#text")
-        if isinstance(candidate, str) and candidate.strip():
-            return candidate.strip()
-    return None
-
-
 def one_line(text: str | None) -> str | None:
     return " ".join(text.split()) if text else None
-
-
-def as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def label_lines(text: str | None) -> dict[str, str]:

@@ -7,14 +7,11 @@ rules out REMOTE but does not say which of the other two it is.
 """
 
 import re
-from typing import Any
 
 from schemas.job import WorkplaceType
 from services.fetcher.normalize.places import WORKPLACE_WORDS
-from services.fetcher.normalize.text import first_text
 
 REMOTE_ONLY_SOURCES = {"weworkremotely.com", "jobicy.com"}
-WORKPLACE_FIELDS = ("location_type", "workplace_type", "remote_type", "jobLocationType")
 DECLARED_WORDS = WORKPLACE_WORDS | {
     "telecommute": WorkplaceType.REMOTE,  # schema.org jobLocationType
     "office": WorkplaceType.ON_SITE,
@@ -34,26 +31,30 @@ WORDS_IN_TEXT = (
 
 
 def workplace_type(
-    item: dict[str, Any], source: str, stated: WorkplaceType | None, texts: tuple[str | None, ...]
+    declared: str | None,
+    flag: bool | None,
+    source: str,
+    stated: WorkplaceType | None,
+    texts: tuple[str | None, ...],
 ) -> WorkplaceType | None:
-    flag = remote_flag(item)
-    declared = _declared(item) or (WorkplaceType.REMOTE if flag else None)
-    found = declared or (WorkplaceType.REMOTE if source in REMOTE_ONLY_SOURCES else None)
+    """From a declared workplace word, a `remote` flag, the site, what the locations stated, then
+    the texts (title, job type)."""
+    found = _declared(declared) or (WorkplaceType.REMOTE if flag else None)
+    found = found or (WorkplaceType.REMOTE if source in REMOTE_ONLY_SOURCES else None)
     found = found or stated or next(filter(None, map(_said, texts)), None)
     return None if flag is False and found is WorkplaceType.REMOTE else found
 
 
-def remote(workplace: WorkplaceType | None, item: dict[str, Any]) -> bool | None:
-    return remote_flag(item) if workplace is None else workplace is WorkplaceType.REMOTE
+def remote(workplace: WorkplaceType | None, flag: bool | None) -> bool | None:
+    return flag if workplace is None else workplace is WorkplaceType.REMOTE
 
 
-def remote_flag(item: dict[str, Any]) -> bool | None:
-    flag = (first_text(item, ("remote", "is_remote")) or "").lower()
+def remote_flag(raw: str | None) -> bool | None:
+    flag = (raw or "").lower()
     return True if flag in TRUE_WORDS else False if flag in FALSE_WORDS else None
 
 
-def _declared(item: dict[str, Any]) -> WorkplaceType | None:
-    word = first_text(item, WORKPLACE_FIELDS)
+def _declared(word: str | None) -> WorkplaceType | None:
     return DECLARED_WORDS.get(" ".join(word.lower().replace("_", " ").split())) if word else None
 
 
