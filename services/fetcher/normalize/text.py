@@ -1,4 +1,4 @@
-"""Text values → one-line text, "Label: value" lines, and date strings as UTC datetimes."""
+"""Text values → one-line text, and date strings as UTC datetimes."""
 
 import re
 from datetime import UTC, datetime
@@ -8,19 +8,10 @@ from email.utils import parsedate_to_datetime
 ZONE_OFFSETS = {"CET": "+0100", "CEST": "+0200", "BST": "+0100", "EET": "+0200", "EEST": "+0300"}
 ZONE_OFFSETS |= {"WET": "+0000", "WEST": "+0100", "AEST": "+1000", "AEDT": "+1100", "JST": "+0900"}
 TRAILING_ZONE = re.compile(r"\s+(?P<zone>[A-Z]{2,4})$")
-LABEL_LINE = re.compile(r"^(?P<label>[^\n:]{1,30}):[ \t]*(?P<value>\S[^\n]*)", re.MULTILINE)
 
 
 def one_line(text: str | None) -> str | None:
     return " ".join(text.split()) if text else None
-
-
-def label_lines(text: str | None) -> dict[str, str]:
-    """`Salary: $100,353` lines of a plain-text description, by lower-case label; first one wins."""
-    labels: dict[str, str] = {}
-    for line in LABEL_LINE.finditer(text or ""):
-        labels.setdefault(line["label"].strip().lower(), line["value"].strip())
-    return labels
 
 
 def parse_date(raw: str) -> datetime | None:
