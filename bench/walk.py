@@ -2,7 +2,9 @@
 in `normalize_item`, counted from a trace of the fetcher's own code. Prints numbers; asserts nothing.
 
 Every call into, and every return to, a function of `services.fetcher.*` moves the walk to that
-function's module; consecutive steps in one module are one stop. "Returns" are stops in a module
+function's module; consecutive steps in one module are one stop. Resuming a coroutine or a
+generator is no step, and a callback that expat calls returns to expat, not to the code that
+called expat: a feed is read once, not once per element. "Returns" are stops in a module
 the walk had already left (stops minus modules). The feed is the first item of a sample feed,
 served over local HTTP; Redis and the store are the local stack's (a throwaway database).
 
@@ -32,7 +34,11 @@ from schemas.events import ImportRequested, Trigger
 from schemas.feeds import Feed
 from services.fetcher import registry
 from services.fetcher.config import Settings
-from services.fetcher.download import make_client
+
+try:
+    from services.fetcher.download import make_client
+except ImportError:  # main's flat layout, for the "before" figures
+    from services.fetcher.transport import make_client  # type: ignore[no-redef]
 from services.fetcher.handlers import Fetcher
 from services.fetcher.normalize import normalize_item
 from services.fetcher.parse import stream_feed
@@ -74,15 +80,37 @@ class Walk:
     def __init__(self) -> None:
         self.modules: list[str] = []
         self._started: set[FrameType] = set()  # coroutines and generators already entered once
+        self._from_c: set[FrameType] = set()  # handlers a C function called (expat's callbacks)
+        self._open = threading.local()  # per thread: is the innermost open call a C function's?
 
     def __call__(self, frame: FrameType, event: str, argument: Any) -> None:
+        opened: list[bool] = self._open.__dict__.setdefault("calls", [])
+        if event == "c_call":
+            opened.append(True)
+        elif event in ("c_return", "c_exception"):
+            opened.pop() if opened else None
+            self._step(frame)  # back in the frame that called the C function
+        elif event == "call":
+            if opened and opened[-1]:
+                self._from_c.add(frame)
+            opened.append(False)
+            self._entered(frame)
+        elif event == "return":
+            opened.pop() if opened else None
+            self._returned(frame)
+
+    def _entered(self, frame: FrameType) -> None:
         # A coroutine resumed after an await, or a generator after a yield, is no new stop: the
         # reader is still where the code said `await`. Only first entries and real returns count.
         suspendable = frame.f_code.co_flags & SUSPENDABLE
-        if event == "call" and not (suspendable and frame in self._started):
+        if not (suspendable and frame in self._started):
             self._started.add(frame) if suspendable else None
             self._step(frame)
-        elif event == "return" and frame.f_back is not None and not _suspends(frame):
+
+    def _returned(self, frame: FrameType) -> None:
+        # A callback returns into expat, not to its caller's code: the reader stays in the
+        # callback's module until the C function itself returns (`c_return`).
+        if frame.f_back is not None and not _suspends(frame) and frame not in self._from_c:
             self._step(frame.f_back)
 
     def _step(self, frame: FrameType) -> None:
