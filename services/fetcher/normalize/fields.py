@@ -7,9 +7,9 @@ from collections.abc import Callable
 from schemas.job import Company, EmploymentType, Location, Salary, WorkplaceType
 from services.fetcher.normalize.identity import web_url
 from services.fetcher.normalize.places import location_of, read_location, split_locations
+from services.fetcher.normalize.raw import one_line
 from services.fetcher.normalize.salary import salary_from_fields, salary_from_text
 from services.fetcher.normalize.sanitize import Description
-from services.fetcher.normalize.text import one_line
 
 EMPLOYMENT_TYPES = {"fulltime": EmploymentType.FULL_TIME, "parttime": EmploymentType.PART_TIME}
 EMPLOYMENT_TYPES |= dict.fromkeys(("contract", "contractor", "freelance"), EmploymentType.CONTRACTOR)

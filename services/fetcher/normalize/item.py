@@ -10,7 +10,7 @@ from services.fetcher.normalize.identity import canonical_url, job_key, web_url
 from services.fetcher.normalize.names import field_names
 from services.fetcher.normalize.raw import RawJob, read_raw_job
 from services.fetcher.normalize.sanitize import MAX_DESCRIPTION_CHARS, describe
-from services.fetcher.normalize.text import one_line, parse_date
+from services.fetcher.normalize.text import parse_date
 
 APPLY_SCHEMES = frozenset({"http", "https", "mailto"})
 QUOTED_CHARS = 100
@@ -40,23 +40,23 @@ def normalize_item(
 
 def job_of(raw: RawJob, source: str, warnings: list[str]) -> Job:
     link = _canonical(raw.link)
-    title = one_line(raw.title)
+    title = raw.title
     if not title:
         raise _missing_title(source, raw.id, link)
     description = describe(raw.description)
     company, title, places = fields.company(
-        one_line(raw.company), raw.company_url, raw.company_logo, source, title, description
+        raw.company, raw.company_url, raw.company_logo, source, title, description
     )
-    locations, stated = fields.locations(one_line(raw.location), raw.city, raw.region, raw.country)
+    locations, stated = fields.locations(raw.location, raw.city, raw.region, raw.country)
     locations = locations or places
     key = job_key(source, raw.id, link, title, company.name if company else None, _first_raw(locations))
     if description.capped_from:
         warnings.append(
             f"{key}: description of {description.capped_from} characters cut to {MAX_DESCRIPTION_CHARS}"
         )
-    employment = one_line(raw.employment_type)
-    flag = workplace.remote_flag(raw.remote)
-    where = workplace.workplace_type(raw.workplace, flag, source, stated, (title, employment))
+    where, remote = workplace.workplace_of(
+        raw.workplace, raw.remote, source, stated, (title, raw.employment_type)
+    )
     return Job(
         job_key=key,
         source=source,
@@ -64,12 +64,12 @@ def job_of(raw: RawJob, source: str, warnings: list[str]) -> Job:
         title=title,
         company=company,
         locations=locations,
-        remote=workplace.remote(where, flag),
+        remote=remote,
         workplace_type=where,
-        employment_types=fields.employment_types(employment),
-        employment_type_raw=employment,
+        employment_types=fields.employment_types(raw.employment_type),
+        employment_type_raw=raw.employment_type,
         salary=fields.salary(
-            one_line(raw.salary),
+            raw.salary,
             raw.salary_min,
             raw.salary_max,
             raw.salary_currency,

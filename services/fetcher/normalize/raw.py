@@ -2,7 +2,8 @@
 the Job is made from, each picked once, by the element names `names.py` lists for its format.
 
 The structured bits are read here too: an Atom entry's alternate `link@href`, an image's
-`media:content@url`, a `category@term`. Everything after this reads strings.
+`media:content@url`, a `category@term`. The fields a Job holds on one line (title, company,
+location, job type, salary) come as one line. Everything after this reads strings.
 """
 
 from dataclasses import dataclass
@@ -41,19 +42,19 @@ class RawJob:
 def read_raw_job(item: dict[str, Any], names: FieldNames) -> RawJob:
     return RawJob(
         id=first_text(item, names.id),
-        title=first_text(item, names.title),
+        title=one_line(first_text(item, names.title)),
         link=_link(item, names.url),
         apply_link=_link(item, names.apply_url),
         description=first_text(item, names.description),
-        company=first_text(item, names.company),
+        company=one_line(first_text(item, names.company)),
         company_url=first_text(item, names.company_url),
         company_logo=_image(item) or first_text(item, names.company_logo),
-        location=first_text(item, names.location),
+        location=one_line(first_text(item, names.location)),
         city=first_text(item, names.city),
         region=first_text(item, names.region),
         country=first_text(item, names.country),
-        employment_type=first_text(item, names.employment_type),
-        salary=first_text(item, names.salary),
+        employment_type=one_line(first_text(item, names.employment_type)),
+        salary=one_line(first_text(item, names.salary)),
         salary_min=first_text(item, names.salary_min),
         salary_max=first_text(item, names.salary_max),
         salary_currency=first_text(item, names.salary_currency),
@@ -64,6 +65,10 @@ def read_raw_job(item: dict[str, Any], names: FieldNames) -> RawJob:
         valid_through=first_text(item, names.valid_through),
         categories=_categories(item, names.category),
     )
+
+
+def one_line(text: str | None) -> str | None:
+    return " ".join(text.split()) if text else None
 
 
 def first_text(item: dict[str, Any], names: tuple[str, ...]) -> str | None:

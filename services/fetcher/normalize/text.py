@@ -1,4 +1,4 @@
-"""Text values → one-line text, and date strings as UTC datetimes."""
+"""Date strings as they appear in feeds (RFC 822 with zone names, ISO 8601) → UTC datetimes."""
 
 import re
 from datetime import UTC, datetime
@@ -8,10 +8,6 @@ from email.utils import parsedate_to_datetime
 ZONE_OFFSETS = {"CET": "+0100", "CEST": "+0200", "BST": "+0100", "EET": "+0200", "EEST": "+0300"}
 ZONE_OFFSETS |= {"WET": "+0000", "WEST": "+0100", "AEST": "+1000", "AEDT": "+1100", "JST": "+0900"}
 TRAILING_ZONE = re.compile(r"\s+(?P<zone>[A-Z]{2,4})$")
-
-
-def one_line(text: str | None) -> str | None:
-    return " ".join(text.split()) if text else None
 
 
 def parse_date(raw: str) -> datetime | None:

@@ -30,26 +30,24 @@ WORDS_IN_TEXT = (
 )
 
 
-def workplace_type(
+def workplace_of(
     declared: str | None,
-    flag: bool | None,
+    remote: str | None,
     source: str,
     stated: WorkplaceType | None,
     texts: tuple[str | None, ...],
-) -> WorkplaceType | None:
-    """From a declared workplace word, a `remote` flag, the site, what the locations stated, then
-    the texts (title, job type)."""
+) -> tuple[WorkplaceType | None, bool | None]:
+    """The workplace and the job's `remote` flag, from a declared workplace word, a `remote`
+    field, the site, what the locations stated, then the texts (title, job type)."""
+    flag = _flag(remote)
     found = _declared(declared) or (WorkplaceType.REMOTE if flag else None)
     found = found or (WorkplaceType.REMOTE if source in REMOTE_ONLY_SOURCES else None)
     found = found or stated or next(filter(None, map(_said, texts)), None)
-    return None if flag is False and found is WorkplaceType.REMOTE else found
+    where = None if flag is False and found is WorkplaceType.REMOTE else found
+    return where, flag if where is None else where is WorkplaceType.REMOTE
 
 
-def remote(workplace: WorkplaceType | None, flag: bool | None) -> bool | None:
-    return flag if workplace is None else workplace is WorkplaceType.REMOTE
-
-
-def remote_flag(raw: str | None) -> bool | None:
+def _flag(raw: str | None) -> bool | None:
     flag = (raw or "").lower()
     return True if flag in TRUE_WORDS else False if flag in FALSE_WORDS else None
 
