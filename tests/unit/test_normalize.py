@@ -8,9 +8,9 @@ import pytest
 from schemas.events import Outcome, RunStarted, Trigger
 from schemas.job import Company, EmploymentType, Job, WorkplaceType
 from services.fetcher.normalize import InvalidItem, normalize_item
+from services.fetcher.normalize.dates import parse_date
 from services.fetcher.normalize.identity import canonical_url, collapse_duplicates, job_key
 from services.fetcher.normalize.sanitize import MAX_DESCRIPTION_CHARS
-from services.fetcher.normalize.text import parse_date
 from services.fetcher.parse.stream import parse_feed
 from services.fetcher.registry import source_of
 from tests.feeds import normalize_feed

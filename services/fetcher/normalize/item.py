@@ -6,11 +6,11 @@ from typing import Any
 
 from schemas.job import Job, Location
 from services.fetcher.normalize import fields, workplace
+from services.fetcher.normalize.dates import parse_date
 from services.fetcher.normalize.identity import canonical_url, job_key, web_url
 from services.fetcher.normalize.names import field_names
 from services.fetcher.normalize.raw import RawJob, read_raw_job
 from services.fetcher.normalize.sanitize import MAX_DESCRIPTION_CHARS, describe
-from services.fetcher.normalize.text import parse_date
 
 APPLY_SCHEMES = frozenset({"http", "https", "mailto"})
 QUOTED_CHARS = 100
