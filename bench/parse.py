@@ -152,6 +152,7 @@ def main() -> None:
         return
     compare_with_feedparser(options.rounds)
     shaping.compare(feed_files(), options.rounds, "sample feeds")
+    shaping.odd_inputs()
     measure_large_feed(options.megabytes)
 
 

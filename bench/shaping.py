@@ -2,7 +2,9 @@
 UTF-8 text: what xmltodict gives as is, and what it takes to make that the items the fetcher
 needs (local names, cleaned and capped values). Run by `python -m bench.parse`.
 
-Both sides see text the fetcher's strict pass accepted, so neither meets repair or salvage here.
+Both sides see text the fetcher's strict pass accepted, so neither meets repair or salvage in the
+timings; `odd_inputs` then shows what each makes of an undeclared entity, deep nesting, a huge
+field and an item left open.
 """
 
 import time
@@ -17,6 +19,7 @@ from services.fetcher.parse.characters import clean_text
 from services.fetcher.parse.hardened import hardened_parser
 from services.fetcher.parse.items import MAX_FIELD_CHARACTERS, ItemBuilder
 from services.fetcher.parse.shape import scan
+from services.fetcher.parse.stream import parse_feed
 
 Shaper = Callable[[bytes, tuple[str, ...]], list[Any]]
 
@@ -116,3 +119,59 @@ def compare(paths: list[Path], rounds: int, label: str) -> None:
         seconds = base if shaper is ours else _best_seconds(shaper, feeds, rounds)
         speed = f"{items / seconds:9,.0f} items/s {megabytes / seconds:6.1f} MB/s"
         print(f"  {name:24} {speed}  {seconds / base:.2f}x ItemBuilder's time")
+
+
+def _xmltodict_items(body: bytes) -> list[Any] | str:
+    try:
+        return xmltodict_as_is(body, ("rss", "channel", "item"))
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+
+
+def _fetcher_items(body: bytes) -> list[Any] | str:
+    try:
+        return parse_feed(body).items
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+
+
+def _rss(item: bytes, prolog: bytes = b"") -> bytes:
+    return prolog + b"<rss><channel><item><title>t</title>" + item + b"</item></channel></rss>"
+
+
+NETSCAPE_DTD = b'<!DOCTYPE rss PUBLIC "-//Netscape//DTD RSS 0.91//EN" "http://my.netscape.com/rss-0.91.dtd">'
+ODD_INPUTS = {
+    "&eacute; after an external DTD": _rss(b"<company>Caf&eacute; Ltd</company>", NETSCAPE_DTD),
+    "5,000 nested elements": _rss(b"<a>" * 5000 + b"x" + b"</a>" * 5000),
+    "a 2 MiB field": _rss(b"<description>" + b"x" * 2 * 1024 * 1024 + b"</description>"),
+    "an item left open": _rss(b"<url>https://a.example/1</item><item><title>u</title></item>"),
+}
+
+
+def odd_inputs() -> None:
+    """What each side makes of inputs the fetcher's tests pin (hostile, damaged, odd)."""
+    print("odd inputs: xmltodict.parse(item_depth, item_callback, disable_entities) | stream_feed")
+    for name, body in ODD_INPUTS.items():
+        print(f"  {name}:")
+        print(f"    xmltodict: {_summary(_xmltodict_items(body))}")
+        print(f"    fetcher:   {_summary(_fetcher_items(body))}")
+
+
+def _summary(items: list[Any] | str) -> str:
+    if isinstance(items, str):
+        return items[:100]
+    return f"{len(items)} items {[_brief(item) for item in items]}"[:150]
+
+
+def _brief(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _brief(each) for key, each in value.items()} if _depth(value) < 3 else "<nested>"
+    text = str(value)
+    return value if len(text) < 40 else f"<{len(text):,} chars>"
+
+
+def _depth(value: Any) -> int:
+    depth = 0
+    while isinstance(value, dict) and value:
+        value, depth = next(iter(value.values())), depth + 1
+    return depth
