@@ -86,7 +86,7 @@ class TestItemsThatBreakNormalization:
         )
         normalizer = FeedNormalizer("e.com", "json", RUN)
 
-        with caplog.at_level(logging.ERROR, "services.fetcher.normalize.feed"):
+        with caplog.at_level(logging.ERROR, "services.fetcher.normalize"):
             jobs, [failed] = normalizer.batch(items)
 
         assert [j.job_key for j in jobs] == ["e.com:1", "e.com:3"]
