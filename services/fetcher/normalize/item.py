@@ -33,19 +33,19 @@ def normalize_item(
 ) -> Job:
     """Unparseable dates and capped descriptions are noted in `warnings`; `field_map` maps Job
     fields to this export's element names, which win over the built-in guesses."""
-    return job_of(
-        read_raw_job(item, field_names(fmt, field_map)), source, [] if warnings is None else warnings
-    )
+    raw = read_raw_job(item, field_names(fmt, field_map))
+    return job_of(raw, source, [] if warnings is None else warnings)
 
 
 def job_of(raw: RawJob, source: str, warnings: list[str]) -> Job:
+    """Link and title (without both, no job), description, company, places, key, workplace, then
+    the fields that need nothing else."""
     link = _canonical(raw.link)
-    title = raw.title
-    if not title:
+    if not raw.title:
         raise _missing_title(source, raw.id, link)
     description = describe(raw.description)
     company, title, places = fields.company(
-        raw.company, raw.company_url, raw.company_logo, source, title, description
+        raw.company, raw.company_url, raw.company_logo, source, raw.title, description
     )
     locations, stated = fields.locations(raw.location, raw.city, raw.region, raw.country)
     locations = locations or places
