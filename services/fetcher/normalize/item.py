@@ -38,7 +38,7 @@ def normalize_item(
 
 
 def job_of(raw: RawJob, source: str, warnings: list[str]) -> Job:
-    """Link and title (without both, no job), description, company, places, key, workplace, then
+    """Link and title (no title, no job), description, company, places, key, workplace, then
     the fields that need nothing else."""
     link = _canonical(raw.link)
     if not raw.title:
