@@ -14,7 +14,7 @@ from bench.timeline import Offsets, Timeline
 from schemas import topics
 from schemas.events import RunStarted, Trigger
 from services.fetcher.normalize import FeedNormalizer
-from services.fetcher.parse import stream_feed
+from services.fetcher.parse.stream import stream_feed
 
 MAX_ITEMS = 2_000_000
 

@@ -1,5 +1,6 @@
 """Parser throughput against feedparser on the real feeds in tests/data, and peak memory while
-stream-parsing a generated 50 MB feed. Prints numbers; asserts nothing.
+stream-parsing a generated 50 MB feed; item shaping alone against xmltodict's streaming mode on
+both (bench/shaping.py). Prints numbers; asserts nothing.
 
 python -m bench.parse [--rounds N] [--megabytes M]
 """
@@ -14,8 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench import shaping
 from services.fetcher.normalize import InvalidItem, normalize_item
-from services.fetcher.parse import parse_feed, stream_feed
+from services.fetcher.parse.stream import parse_feed, stream_feed
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}
@@ -37,6 +39,10 @@ ITEM = (
     "</job_listing:job_type><category>Engineering</category><description><![CDATA[{description}]]>"
     "</description></item>\n"
 )
+
+
+def feed_files() -> list[Path]:
+    return [path for path in sorted(DATA.iterdir()) if path.suffix in FEED_SUFFIXES]
 
 
 def parse_and_normalize(body: bytes) -> int:
@@ -62,7 +68,7 @@ def _one_pass(count_items: Callable[[bytes], int], bodies: list[bytes]) -> tuple
 def compare_with_feedparser(rounds: int) -> None:
     import feedparser  # here, so the streaming child's memory baseline does not include it
 
-    bodies = [path.read_bytes() for path in sorted(DATA.iterdir()) if path.suffix in FEED_SUFFIXES]
+    bodies = [path.read_bytes() for path in feed_files()]
     ours = sum(len(parse_feed(body).items) for body in bodies)
     theirs = sum(len(feedparser.parse(body).entries) for body in bodies)
     megabytes = sum(map(len, bodies)) / 1e6
@@ -131,6 +137,7 @@ def measure_large_feed(megabytes: int) -> None:
                 f"  {label:22} {items} items in {seconds:.1f} s ({size / seconds:.1f} MB/s), "
                 f"peak RSS {peak:.0f} MB (interpreter + imports {baseline:.0f} MB)"
             )
+        shaping.compare([path], 1, "generated feed")
 
 
 def main() -> None:
@@ -144,6 +151,8 @@ def main() -> None:
         stream_in_this_process(options.stream_child, options.normalize)
         return
     compare_with_feedparser(options.rounds)
+    shaping.compare(feed_files(), options.rounds, "sample feeds")
+    shaping.odd_inputs()
     measure_large_feed(options.megabytes)
 
 

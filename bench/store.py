@@ -12,8 +12,8 @@ import uuid
 from infra import mongo
 from infra.settings import CommonSettings
 from schemas.events import JobFetched, RunStarted, Trigger
-from services.fetcher.normalize import normalize_feed
-from services.fetcher.parse import parse_feed
+from services.fetcher.normalize import FeedNormalizer
+from services.fetcher.parse.stream import parse_feed
 from services.processor.handlers import import_jobs
 from services.processor.store import INDEXES
 
@@ -24,7 +24,8 @@ BULK_SIZES = (20, 100, 500, 1000)
 def messages(run_id: str, copies: int, retitle: bool = False) -> list[JobFetched]:
     run = RunStarted(run_id=run_id, trigger_id="bench", trigger=Trigger.API, feed_id="bench", feed_url="")
     with open(FEED, "rb") as feed:
-        jobs = normalize_feed(parse_feed(feed.read()), "workatastartup.com", run).jobs
+        parsed = parse_feed(feed.read())
+    jobs, _ = FeedNormalizer("workatastartup.com", parsed.format, run).batch(parsed.items)
     jobs = [
         job.model_copy(
             update={"job_key": f"{job.job_key}-{copy}"}

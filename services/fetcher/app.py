@@ -19,9 +19,9 @@ from schemas import topics
 from schemas.events import ImportRequested, JobFetched, JobStatus, RunLifecycleEvent, Trigger
 from services.fetcher import registry
 from services.fetcher.config import Settings
+from services.fetcher.download import make_client
 from services.fetcher.handlers import Fetcher
-from services.fetcher.schedule import claim_due
-from services.fetcher.transport import make_client
+from services.fetcher.registry import claim_due
 
 log = logging.getLogger("fetcher")
 

@@ -22,20 +22,17 @@ from infra.throttle import LeaseHeld, Throttled, TokenBucket, lease, pause_host
 from schemas import topics
 from schemas.events import ImportRequested, JobFetched, Outcome, ParseMode, RunFailed, RunFetched, RunStarted
 from schemas.feeds import Feed
-from services.fetcher import inflight, metrics, registry
+from services.fetcher import metrics, registry
 from services.fetcher.config import Settings
-from services.fetcher.discover import advertised_feed, is_html_page
-from services.fetcher.fetch import Fetched, FetchError, Validators, fetch
-from services.fetcher.health import host_of
-from services.fetcher.identity import source_of
+from services.fetcher.download import RETRY_LATER, Fetched, FetchError, Validators, fetch
 from services.fetcher.normalize import FeedNormalizer
-from services.fetcher.parse import FeedParseError, FeedStream, stream_feed
+from services.fetcher.parse import FeedParseError, FeedStream, advertised_feed, is_html_page, stream_feed
+from services.fetcher.registry import host_of, inflight, source_of
 from services.fetcher.wire import sendable
 
 log = logging.getLogger(__name__)
 FEED_CONTENT_TYPES = ("xml", "rss", "atom", "json")
 HTML_HEAD_BYTES = 1024
-RETRYABLE = {429, 503}
 ADHOC_PREFIX = "url-"  # the id of a feed requested by URL, not in the registry
 
 
@@ -261,7 +258,7 @@ class Fetcher:
         self, feed: Feed, run: RunStarted, error: str, http_status: int | None, retry_after: float | None
     ) -> None:
         await self._announce(RunFailed(**_run_fields(run), error=error, http_status=http_status))
-        if http_status in RETRYABLE and retry_after:
+        if http_status in RETRY_LATER and retry_after:
             await pause_host(self.redis, host_of(feed.url), retry_after)
             metrics.HOST_PAUSES.labels(_labels(feed, feed.url)[1]).inc()
         await registry.record_failure(feed.id, error=error, retry_after_seconds=retry_after)

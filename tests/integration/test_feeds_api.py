@@ -11,7 +11,7 @@ import pytest
 from infra import mongo
 from infra.settings import CommonSettings
 from schemas.feeds import Feed
-from services.fetcher import registry
+from services.fetcher.registry import feeds as registry
 from services.gateway.app import build
 from services.gateway.config import Settings
 

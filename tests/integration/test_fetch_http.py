@@ -20,8 +20,8 @@ import brotli
 import httpx
 import pytest
 
-from services.fetcher.fetch import Fetched, FetchError, Validators, fetch
-from services.fetcher.transport import make_client
+from services.fetcher.download.fetch import Fetched, FetchError, Validators, fetch
+from services.fetcher.download.transport import make_client
 
 MiB = 1024 * 1024
 MAX_BYTES = MiB

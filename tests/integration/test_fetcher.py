@@ -18,11 +18,11 @@ from infra.throttle import lease, paused_for
 from launcher.processes import free_port
 from schemas.events import ImportRequested, JobFetched, JobStatus, RunFailed, RunFetched, RunStarted, Trigger
 from schemas.feeds import Feed
-from services.fetcher import registry
 from services.fetcher.config import Settings
+from services.fetcher.download.transport import make_client
 from services.fetcher.handlers import Fetcher, new_run
-from services.fetcher.inflight import RunsInFlight
-from services.fetcher.transport import make_client
+from services.fetcher.registry import feeds as registry
+from services.fetcher.registry.inflight import RunsInFlight
 from tests.conftest import read
 
 FEED = read("techcorridor_positions_2017.atom")

@@ -10,9 +10,9 @@ import pytest
 from infra import mongo
 from infra.settings import CommonSettings
 from schemas.events import JobFetched, Outcome
-from services.fetcher.identity import collapse_duplicates
 from services.fetcher.normalize import normalize_item
-from services.fetcher.parse import parse_feed
+from services.fetcher.normalize.identity import collapse_duplicates
+from services.fetcher.parse.stream import parse_feed
 from services.processor import store
 from services.processor.handlers import import_jobs
 from services.processor.store import INDEXES

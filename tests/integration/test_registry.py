@@ -15,8 +15,8 @@ from infra import mongo
 from infra.settings import CommonSettings
 from schemas.feeds import Feed
 from schemas.views import FeedChange, FeedEntry
-from services.fetcher import registry
-from services.fetcher.schedule import claim_due
+from services.fetcher.registry import feeds as registry
+from services.fetcher.registry.schedule import claim_due
 from services.gateway import feeds as api_feeds
 
 MS = timedelta(milliseconds=1)  # the store keeps milliseconds

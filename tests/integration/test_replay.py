@@ -21,9 +21,9 @@ from infra.settings import CommonSettings
 from launcher.processes import ROOT, Services, free_port
 from schemas import topics
 from schemas.events import JobFetched, RunFetched, RunStarted, Trigger
-from services.fetcher.identity import collapse_duplicates
 from services.fetcher.normalize import normalize_item
-from services.fetcher.parse import parse_feed
+from services.fetcher.normalize.identity import collapse_duplicates
+from services.fetcher.parse.stream import parse_feed
 from tests.conftest import eventually, read
 
 JSON = [("content-type", b"application/json")]

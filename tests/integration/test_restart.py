@@ -4,7 +4,7 @@ from typing import Any
 
 from infra import mongo
 from infra.settings import CommonSettings
-from services.fetcher.registry import INDEXES as FETCHER_INDEXES
+from services.fetcher.registry.feeds import INDEXES as FETCHER_INDEXES
 from services.logger.store import INDEXES as LOGGER_INDEXES
 from services.processor.store import INDEXES as PROCESSOR_INDEXES
 

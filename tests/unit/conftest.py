@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from schemas.job import Job
-from services.fetcher.identity import source_of
 from services.fetcher.normalize import normalize_item
-from services.fetcher.parse import ParsedFeed, parse_feed
+from services.fetcher.parse.stream import ParsedFeed, parse_feed
+from services.fetcher.registry import source_of
 
 DATA = Path(__file__).parent.parent / "data"
 

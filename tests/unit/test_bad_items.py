@@ -10,8 +10,9 @@ import pytest
 
 from schemas.events import JobFetched, Outcome, RunStarted, Trigger
 from schemas.job import Job
-from services.fetcher.normalize import MAX_ITEM_WARNINGS, FeedNormalizer, normalize_item
-from services.fetcher.parse import parse_feed
+from services.fetcher.normalize import FeedNormalizer, normalize_item
+from services.fetcher.normalize.feed import MAX_ITEM_WARNINGS
+from services.fetcher.parse.stream import parse_feed
 from services.fetcher.wire import sendable
 
 RUN = RunStarted(run_id="run-1", trigger_id="t", trigger=Trigger.API, feed_id="f", feed_url="https://e.com/f")

@@ -3,8 +3,8 @@
 import pytest
 
 from schemas.events import ParseMode
-from services.fetcher import parse
-from services.fetcher.parse import parse_feed
+from services.fetcher.parse import stream as parse
+from services.fetcher.parse.stream import parse_feed
 
 
 def jobs(title: str, prolog: str = "", encoding: str = "utf-8") -> bytes:

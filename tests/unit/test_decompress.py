@@ -7,7 +7,7 @@ from collections.abc import Callable
 import brotli
 import pytest
 
-from services.fetcher.decompress import PIECE_BYTES, DecodeError, Decoder, decoder_for
+from services.fetcher.download.decompress import PIECE_BYTES, DecodeError, Decoder, decoder_for
 
 FEED = (
     b"<rss><channel><title>Jobs</title>"

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 import httpcore
 import pytest
 
-from services.fetcher.addresses import is_public
-from services.fetcher.transport import CheckedBackend, DestinationRefused
+from services.fetcher.download.addresses import is_public
+from services.fetcher.download.transport import CheckedBackend, DestinationRefused
 
 
 class RecordingBackend(httpcore.AsyncNetworkBackend):

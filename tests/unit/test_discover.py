@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from services.fetcher.discover import HEAD_BYTES, advertised_feed, is_html_page
-from services.fetcher.parse import FeedParseError
+from services.fetcher.parse.discover import HEAD_BYTES, advertised_feed, is_html_page
+from services.fetcher.parse.stream import FeedParseError
 from tests.conftest import read
 
 CAREERS = read("synthetic_careers_page_with_feed_links.html")

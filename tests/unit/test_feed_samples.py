@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.job import EmploymentType, Job, WorkplaceType
-from services.fetcher.identity import collapse_duplicates
 from services.fetcher.normalize import normalize_item
-from services.fetcher.parse import ParsedFeed
-from services.fetcher.sanitize import MAX_DESCRIPTION_CHARS
+from services.fetcher.normalize.identity import collapse_duplicates
+from services.fetcher.normalize.sanitize import MAX_DESCRIPTION_CHARS
+from services.fetcher.parse.stream import ParsedFeed
 
 JobsOf = Callable[[str, str], list[Job]]
 FeedOf = Callable[[str], ParsedFeed]

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from schemas.job import EmploymentType, Job, WorkplaceType
-from services.fetcher.parse import ParsedFeed
+from services.fetcher.parse.stream import ParsedFeed
 
 JobsOf = Callable[[str, str], list[Job]]
 FeedOf = Callable[[str], ParsedFeed]

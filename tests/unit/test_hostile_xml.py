@@ -2,9 +2,9 @@
 
 import pytest
 
-from services.fetcher.hardened import MAX_DEPTH
-from services.fetcher.items import MAX_ELEMENTS_PER_ITEM, MAX_FIELD_CHARACTERS
-from services.fetcher.parse import FeedParseError, parse_feed
+from services.fetcher.parse.hardened import MAX_DEPTH
+from services.fetcher.parse.items import MAX_ELEMENTS_PER_ITEM, MAX_FIELD_CHARACTERS
+from services.fetcher.parse.stream import FeedParseError, parse_feed
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE rss [

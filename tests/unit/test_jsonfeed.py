@@ -9,10 +9,10 @@ import pytest
 
 from schemas.events import ParseMode, RunStarted, Trigger
 from schemas.job import Job
-from services.fetcher.items import MAX_FIELD_CHARACTERS
-from services.fetcher.normalize import Normalized, normalize_feed
-from services.fetcher.parse import FeedParseError, ParsedFeed, parse_feed
+from services.fetcher.parse.items import MAX_FIELD_CHARACTERS
+from services.fetcher.parse.stream import FeedParseError, ParsedFeed, parse_feed
 from tests.conftest import read
+from tests.feeds import Normalized, normalize_feed
 
 HARBOUR = "synthetic_jsonfeed_1_1_jobs.json"
 SOURCE = "jobs.harbourworks.example"

@@ -7,11 +7,13 @@ import pytest
 
 from schemas.events import Outcome, RunStarted, Trigger
 from schemas.job import Company, EmploymentType, Job, WorkplaceType
-from services.fetcher.identity import canonical_url, collapse_duplicates, job_key, source_of
-from services.fetcher.normalize import InvalidItem, normalize_feed, normalize_item
-from services.fetcher.parse import parse_feed
-from services.fetcher.sanitize import MAX_DESCRIPTION_CHARS
-from services.fetcher.text import parse_date
+from services.fetcher.normalize import InvalidItem, normalize_item
+from services.fetcher.normalize.dates import parse_date
+from services.fetcher.normalize.identity import canonical_url, collapse_duplicates, job_key
+from services.fetcher.normalize.sanitize import MAX_DESCRIPTION_CHARS
+from services.fetcher.parse.stream import parse_feed
+from services.fetcher.registry import source_of
+from tests.feeds import normalize_feed
 
 
 def one_item(xml: str) -> dict[str, Any]:

@@ -5,8 +5,8 @@ import io
 import pytest
 
 from schemas.events import ParseMode
-from services.fetcher import parse
-from services.fetcher.parse import FeedParseError, parse_feed, stream_feed
+from services.fetcher.parse import stream as parse
+from services.fetcher.parse.stream import FeedParseError, parse_feed, stream_feed
 
 
 def rss(items: str, channel_extra: str = "", namespaces: str = "") -> bytes:

@@ -5,7 +5,7 @@ The rules are in services/fetcher/places.py; each case here is one of them."""
 import pytest
 
 from schemas.job import WorkplaceType
-from services.fetcher.places import location_of, read_location, split_locations
+from services.fetcher.normalize.places import location_of, read_location, split_locations
 
 # raw → (city, region, country), or None when the string names no place
 READ = [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.fetcher.salary import salary_from_fields, salary_from_text
+from services.fetcher.normalize.salary import salary_from_fields, salary_from_text
 
 # (raw, min, max, currency, interval)
 READ_FROM_TEXT = [

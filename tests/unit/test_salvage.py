@@ -7,11 +7,11 @@ import pytest
 
 from schemas.events import ParseMode
 from schemas.job import Job
-from services.fetcher import parse
-from services.fetcher.hardened import MAX_DEPTH
 from services.fetcher.normalize import normalize_item
-from services.fetcher.parse import FeedParseError, ParsedFeed, parse_feed
-from services.fetcher.salvage import MAX_DAMAGE_WARNINGS
+from services.fetcher.parse import stream as parse
+from services.fetcher.parse.hardened import MAX_DEPTH
+from services.fetcher.parse.salvage import MAX_DAMAGE_WARNINGS
+from services.fetcher.parse.stream import FeedParseError, ParsedFeed, parse_feed
 
 UNCLOSED_URL = Path(__file__).parent.parent / "data" / "synthetic_football_jobs_unclosed_url.xml"
 FeedOf = Callable[[str], ParsedFeed]

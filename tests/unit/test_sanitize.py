@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.fetcher.sanitize import MAX_DESCRIPTION_CHARS, describe, html_to_text, sanitize_html
+from services.fetcher.normalize.sanitize import MAX_DESCRIPTION_CHARS, describe, html_to_text, sanitize_html
 
 
 class TestSanitizedHtml:

@@ -15,7 +15,7 @@ from typing import Any
 from xml.parsers import expat
 from xml.parsers.expat import ExpatError
 
-from services.fetcher.hardened import NeedsRepair, hardened_parser
+from services.fetcher.parse.hardened import NeedsRepair, hardened_parser
 
 LONGEST_PREFIX = 64  # namespace prefixes are short; an item tag with a longer one is not cut at
 MAX_DAMAGE_WARNINGS = 20

@@ -17,13 +17,13 @@ from typing import IO, Any
 from xml.parsers.expat import ExpatError
 
 from schemas.events import ParseMode
-from services.fetcher.decode import LEADING_NOISE, Transcoder, choose_encoding, describe
-from services.fetcher.hardened import FeedParseError, NeedsRepair, hardened_parser
-from services.fetcher.items import ItemBuilder, ItemFlood
-from services.fetcher.jsonfeed import MEDIA_TYPES, json_items, open_json_feed
-from services.fetcher.repair import XmlRepairer
-from services.fetcher.salvage import ItemPieces
-from services.fetcher.shape import FeedShape, scan
+from services.fetcher.parse.decode import LEADING_NOISE, Transcoder, choose_encoding, describe
+from services.fetcher.parse.hardened import FeedParseError, NeedsRepair, hardened_parser
+from services.fetcher.parse.items import ItemBuilder, ItemFlood
+from services.fetcher.parse.jsonfeed import MEDIA_TYPES, json_items, open_json_feed
+from services.fetcher.parse.repair import XmlRepairer
+from services.fetcher.parse.salvage import ItemPieces
+from services.fetcher.parse.shape import FeedShape, scan
 
 __all__ = ["FeedParseError", "FeedStream", "ParsedFeed", "parse_feed", "stream_feed"]
 

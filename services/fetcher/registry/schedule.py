@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from redis.asyncio import Redis
 
 from infra.throttle import take_turn
-from services.fetcher import registry
-from services.fetcher.health import HOST_SPACING_SECONDS, host_of
+from services.fetcher.registry import feeds as registry
+from services.fetcher.registry.health import HOST_SPACING_SECONDS
+from services.fetcher.registry.sites import host_of
 
 
 async def claim_due(

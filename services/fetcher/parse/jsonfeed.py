@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.fetcher.characters import clean_text
-from services.fetcher.hardened import FeedParseError
-from services.fetcher.items import MAX_ELEMENTS_PER_ITEM, MAX_FIELD_CHARACTERS
+from services.fetcher.parse.characters import clean_text
+from services.fetcher.parse.decode import describe
+from services.fetcher.parse.hardened import FeedParseError
+from services.fetcher.parse.items import MAX_ELEMENTS_PER_ITEM, MAX_FIELD_CHARACTERS
 
 MEDIA_TYPES = frozenset({"application/feed+json", "application/json"})
 VERSION = re.compile(r"https?://jsonfeed\.org/version/1(?:\.\d+)?/?")
@@ -64,7 +65,7 @@ def json_items(feed: JsonFeed, max_items: int, warnings: list[str]) -> Iterator[
             yield _item(entry, fixes)
     except ValueError:  # the damage open_json_feed reported: the items before it are all read
         pass
-    warnings += [f"{what} x{count}" for what, count in sorted(fixes.items())]
+    warnings += describe(fixes)
 
 
 class _Elements:

@@ -8,7 +8,8 @@ keep a feed polled, however broken it is.
 from collections import Counter
 from datetime import datetime, timedelta
 from random import Random
-from urllib.parse import urlsplit
+
+from services.fetcher.registry.sites import host_of
 
 INTERVAL_JITTER = 0.10  # a success reschedules at interval * [0.9, 1.1]
 LONGEST_HINT = timedelta(hours=24)  # <ttl>, Cache-Control and Retry-After are honoured up to this
@@ -59,7 +60,3 @@ def staggered(
         starts.append(now + timedelta(seconds=spacing_seconds * seen[host]))
         seen[host] += 1
     return starts
-
-
-def host_of(url: str) -> str:
-    return urlsplit(url).hostname or ""

@@ -1,4 +1,5 @@
-"""Who a job is: its source site, its canonical URL, its job_key, and in-feed duplicates."""
+"""Who a job is: its canonical URL, its job_key (from the source site the caller names), and in-feed
+duplicates."""
 
 import hashlib
 import re
@@ -11,13 +12,6 @@ from schemas.job import Job
 TRACKING_PARAMETER = re.compile(
     r"utm_.*|fbclid|gclid|dclid|msclkid|yclid|igshid|mc_cid|mc_eid|_ga|_hs(enc|mi)"
 )
-
-
-def source_of(feed_url: str) -> str:
-    host = (urlsplit(feed_url.strip()).hostname or "").rstrip(".")
-    if not host:
-        raise ValueError(f"feed URL has no host: {feed_url!r}")
-    return host.removeprefix("www.")
 
 
 def canonical_url(url: str) -> str:

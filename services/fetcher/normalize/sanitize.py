@@ -1,4 +1,4 @@
-"""Feed HTML → HTML the dashboard can render as is, and → plain text.
+"""Feed HTML → HTML the dashboard can render as is, → plain text, and → the text's "Label: value" lines.
 
 Sanitizing is an allow-list (ammonia via nh3): anything not listed — scripts, styles, iframes,
 forms, images, event handlers, `style`/`class`, javascript: and relative URLs — is dropped.
@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import nh3
-
-from services.fetcher.text import label_lines
 
 MAX_DESCRIPTION_CHARS = 256 * 1024
 # "Salary: ..." label lines head a description; reading only its head keeps long ones cheap.
@@ -46,6 +44,7 @@ OTHER_SPACES = "\t\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u20
 SPACES = re.compile(f"[{OTHER_SPACES}][ {OTHER_SPACES}]*| [ {OTHER_SPACES}]+")
 # A break with the spaces and blank lines around it becomes one break (a bare break stays as is).
 LINE_BREAKS = re.compile(r" \n[\n ]*|\n[\n ]+")
+LABEL_LINE = re.compile(r"^(?P<label>[^\n:]{1,30}):[ \t]*(?P<value>\S[^\n]*)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -83,3 +82,11 @@ def text_of_sanitized(safe_html: str) -> str:
 
 def html_to_text(raw: str) -> str:
     return text_of_sanitized(sanitize_html(raw))
+
+
+def label_lines(text: str | None) -> dict[str, str]:
+    """`Salary: $100,353` lines of a plain-text description, by lower-case label; first one wins."""
+    labels: dict[str, str] = {}
+    for line in LABEL_LINE.finditer(text or ""):
+        labels.setdefault(line["label"].strip().lower(), line["value"].strip())
+    return labels

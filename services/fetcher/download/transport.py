@@ -16,7 +16,7 @@ import anyio
 import httpcore
 import httpx
 
-from services.fetcher.addresses import is_public
+from services.fetcher.download.addresses import is_public
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 ACCEPT_ENCODING = "gzip, deflate, br"

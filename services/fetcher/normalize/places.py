@@ -22,7 +22,12 @@ Countries are ISO 3166-1 alpha-2 codes.
 import re
 
 from schemas.job import Location, WorkplaceType
-from services.fetcher.countries import COUNTRY_BY_NAME, COUNTRY_CODES, US_STATE_BY_NAME, US_STATE_CODES
+from services.fetcher.normalize.countries import (
+    COUNTRY_BY_NAME,
+    COUNTRY_CODES,
+    US_STATE_BY_NAME,
+    US_STATE_CODES,
+)
 
 LIST_SEPARATOR = re.compile(r"\s+/\s+|\s*[;|]\s*(?![^()]*\))")
 QUALIFIED = re.compile(r"(?P<name>.*?)\s*\((?P<qualifier>[^()]*)\)")

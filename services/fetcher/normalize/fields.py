@@ -1,17 +1,15 @@
-"""Business fields of a raw item — company, places, pay, contract, categories, links — including
-the few per-site conventions."""
+"""The business fields of a job read from a RawJob's strings — company, places, pay, contract —
+including the few per-site conventions."""
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from schemas.job import Company, EmploymentType, Location, Salary, WorkplaceType
-from services.fetcher.identity import web_url
-from services.fetcher.names import FieldNames
-from services.fetcher.places import location_of, read_location, split_locations
-from services.fetcher.salary import salary_from_fields, salary_from_text
-from services.fetcher.sanitize import Description
-from services.fetcher.text import as_list, first_text, one_line, text_of
+from services.fetcher.normalize.identity import web_url
+from services.fetcher.normalize.places import location_of, read_location, split_locations
+from services.fetcher.normalize.raw import one_line
+from services.fetcher.normalize.salary import salary_from_fields, salary_from_text
+from services.fetcher.normalize.sanitize import Description
 
 EMPLOYMENT_TYPES = {"fulltime": EmploymentType.FULL_TIME, "parttime": EmploymentType.PART_TIME}
 EMPLOYMENT_TYPES |= dict.fromkeys(("contract", "contractor", "freelance"), EmploymentType.CONTRACTOR)
@@ -45,10 +43,10 @@ TITLE_CONVENTIONS: dict[str, Callable[[str], tuple[str, str] | None]] = {
 
 
 def company(
-    item: dict[str, Any], names: FieldNames, source: str, title: str, description: Description
+    name: str | None, url: str | None, logo: str | None, source: str, title: str, description: Description
 ) -> tuple[Company | None, str, list[Location]]:
     """The company, the title without it, and the place when the site writes it with the company."""
-    name, places = one_line(first_text(item, names.company)), list[Location]()
+    places = list[Location]()
     convention = TITLE_CONVENTIONS.get(source)
     if name is None and convention and (split := convention(title)):
         name, title = split
@@ -58,10 +56,9 @@ def company(
         name = _first_label(description.labels, COMPANY_LABELS)
     if name is None:
         return None, title, places
-    url = first_text(item, names.company_url)
     if url is None and source == "weworkremotely.com":  # its descriptions open with "URL: ..."
         url = description.labels.get("url")
-    return Company(name=name, url=web_url(url), logo=web_url(_logo(item, names))), title, places
+    return Company(name=name, url=web_url(url), logo=web_url(logo)), title, places
 
 
 def _institution_and_place(description: str | None) -> tuple[str | None, list[Location]]:
@@ -72,27 +69,17 @@ def _institution_and_place(description: str | None) -> tuple[str | None, list[Lo
     return match["institution"], [place] if place else []
 
 
-def _logo(item: dict[str, Any], names: FieldNames) -> str | None:
-    for media in as_list(item.get("content")) + as_list(item.get("thumbnail")):  # media:content
-        if isinstance(media, dict) and _is_image(media) and text_of(media.get("@url")):
-            return text_of(media["@url"])
-    return first_text(item, names.company_logo)
-
-
-def _is_image(media: dict[str, Any]) -> bool:
-    if "@medium" in media:
-        return media["@medium"] == "image"
-    return str(media.get("@type", "image/")).startswith("image/")
-
-
 def _first_label(found: dict[str, str], labels: tuple[str, ...]) -> str | None:
     return next((found[label] for label in labels if label in found), None)
 
 
-def locations(item: dict[str, Any], names: FieldNames) -> tuple[list[Location], WorkplaceType | None]:
-    raw = one_line(first_text(item, names.location))
+def locations(
+    raw: str | None, city: str | None, region: str | None, country: str | None
+) -> tuple[list[Location], WorkplaceType | None]:
+    """The places a location string names and the workplace it states; else the place given field
+    by field."""
     if raw is None:
-        place = location_of(*(first_text(item, (name,)) for name in ("city", "state", "country")))
+        place = location_of(city, region, country)
         return ([place] if place else []), None
     places: list[Location] = []
     said = set()
@@ -113,33 +100,16 @@ def employment_types(raw: str | None) -> list[EmploymentType]:
     return kinds
 
 
-def salary(item: dict[str, Any], names: FieldNames, labels: dict[str, str]) -> Salary | None:
-    low = first_text(item, ("min_compensation", "salary_minimum", "salary_min", "minimum_salary"))
-    high = first_text(item, ("max_compensation", "salary_maximum", "salary_max", "maximum_salary"))
+def salary(
+    text: str | None,
+    low: str | None,
+    high: str | None,
+    currency: str | None,
+    interval: str | None,
+    labels: dict[str, str],
+) -> Salary | None:
     if low or high:
-        currency = first_text(item, ("compensation_currency", "salary_currency", "currency"))
-        interval = first_text(item, ("compensation_time_frame", "salary_schedule", "salary_interval"))
         return salary_from_fields(low, high, currency, interval)
     # A currency alone (WorkAtAStartup's empty compensations) says nothing: no salary.
-    raw = one_line(first_text(item, names.salary)) or _first_label(labels, SALARY_LABELS)
+    raw = text or _first_label(labels, SALARY_LABELS)
     return salary_from_text(raw) if raw else None
-
-
-def categories(item: dict[str, Any], names: FieldNames) -> list[str]:
-    found: list[str] = []
-    for category in (value for name in names.category for value in as_list(item.get(name))):
-        name = text_of(category.get("@term") or category) if isinstance(category, dict) else text_of(category)
-        if name and name not in found:
-            found.append(name)
-    return found
-
-
-def link(item: dict[str, Any], names: tuple[str, ...]) -> str | None:
-    for name in names:
-        for candidate in as_list(item.get(name)):  # Atom: the alternate link's href
-            if isinstance(candidate, dict) and candidate.get("@rel", "alternate") != "alternate":
-                continue
-            found = text_of(candidate.get("@href") or candidate) if isinstance(candidate, dict) else None
-            if found := found or text_of(candidate):
-                return found
-    return None

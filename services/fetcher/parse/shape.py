@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from xml.parsers import expat
 from xml.parsers.expat import ExpatError
 
-from services.fetcher.hardened import MAX_DEPTH, FeedParseError, NeedsRepair, hardened_parser
-from services.fetcher.repair import HTML_FIELDS, HTML_TAGS
-from services.fetcher.salvage import ItemPieces
+from services.fetcher.parse.hardened import MAX_DEPTH, FeedParseError, NeedsRepair, hardened_parser
+from services.fetcher.parse.repair import HTML_FIELDS, HTML_TAGS
+from services.fetcher.parse.salvage import ItemPieces
 
 FORMAT_OF_ROOT = {"rss": "rss", "RDF": "rdf", "feed": "atom", "source": "indeed", "jobs": "jobs"}
 ITEM_PATHS = {

@@ -15,10 +15,10 @@ from typing import IO
 import httpx
 
 from infra.redact import redact_url, redact_urls_in
-from services.fetcher import headers
-from services.fetcher.body import spool_body
-from services.fetcher.errors import FetchError
-from services.fetcher.transport import ACCEPT_ENCODING, DestinationRefused
+from services.fetcher.download import headers
+from services.fetcher.download.body import spool_body
+from services.fetcher.download.errors import FetchError
+from services.fetcher.download.transport import ACCEPT_ENCODING, DestinationRefused
 
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})

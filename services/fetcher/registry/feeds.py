@@ -18,7 +18,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from schemas.feeds import Feed, FeedsFile
-from services.fetcher import health
+from services.fetcher.registry import health
 
 log = logging.getLogger(__name__)
 

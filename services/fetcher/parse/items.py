@@ -9,7 +9,7 @@ from collections import Counter
 from typing import Any
 from xml.parsers import expat
 
-from services.fetcher.characters import clean_text
+from services.fetcher.parse.characters import clean_text
 
 MAX_FIELD_CHARACTERS = 1024 * 1024
 MAX_ELEMENTS_PER_ITEM = 10_000

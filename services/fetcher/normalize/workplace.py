@@ -7,14 +7,11 @@ rules out REMOTE but does not say which of the other two it is.
 """
 
 import re
-from typing import Any
 
 from schemas.job import WorkplaceType
-from services.fetcher.places import WORKPLACE_WORDS
-from services.fetcher.text import first_text
+from services.fetcher.normalize.places import WORKPLACE_WORDS
 
 REMOTE_ONLY_SOURCES = {"weworkremotely.com", "jobicy.com"}
-WORKPLACE_FIELDS = ("location_type", "workplace_type", "remote_type", "jobLocationType")
 DECLARED_WORDS = WORKPLACE_WORDS | {
     "telecommute": WorkplaceType.REMOTE,  # schema.org jobLocationType
     "office": WorkplaceType.ON_SITE,
@@ -33,27 +30,29 @@ WORDS_IN_TEXT = (
 )
 
 
-def workplace_type(
-    item: dict[str, Any], source: str, stated: WorkplaceType | None, texts: tuple[str | None, ...]
-) -> WorkplaceType | None:
-    flag = remote_flag(item)
-    declared = _declared(item) or (WorkplaceType.REMOTE if flag else None)
-    found = declared or (WorkplaceType.REMOTE if source in REMOTE_ONLY_SOURCES else None)
+def workplace_of(
+    declared: str | None,
+    remote: str | None,
+    source: str,
+    stated: WorkplaceType | None,
+    texts: tuple[str | None, ...],
+) -> tuple[WorkplaceType | None, bool | None]:
+    """The workplace and the job's `remote` flag, from a declared workplace word, a `remote`
+    field, the site, what the locations stated, then the texts (title, job type)."""
+    flag = _flag(remote)
+    found = _declared(declared) or (WorkplaceType.REMOTE if flag else None)
+    found = found or (WorkplaceType.REMOTE if source in REMOTE_ONLY_SOURCES else None)
     found = found or stated or next(filter(None, map(_said, texts)), None)
-    return None if flag is False and found is WorkplaceType.REMOTE else found
+    where = None if flag is False and found is WorkplaceType.REMOTE else found
+    return where, flag if where is None else where is WorkplaceType.REMOTE
 
 
-def remote(workplace: WorkplaceType | None, item: dict[str, Any]) -> bool | None:
-    return remote_flag(item) if workplace is None else workplace is WorkplaceType.REMOTE
-
-
-def remote_flag(item: dict[str, Any]) -> bool | None:
-    flag = (first_text(item, ("remote", "is_remote")) or "").lower()
+def _flag(raw: str | None) -> bool | None:
+    flag = (raw or "").lower()
     return True if flag in TRUE_WORDS else False if flag in FALSE_WORDS else None
 
 
-def _declared(item: dict[str, Any]) -> WorkplaceType | None:
-    word = first_text(item, WORKPLACE_FIELDS)
+def _declared(word: str | None) -> WorkplaceType | None:
     return DECLARED_WORDS.get(" ".join(word.lower().replace("_", " ").split())) if word else None
 
 

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from typing import IO
 from urllib.parse import urljoin, urlsplit
 
-from services.fetcher.hardened import FeedParseError
+from services.fetcher.parse.hardened import FeedParseError
 
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/feed+json"})
 HEAD_BYTES = 1024 * 1024

@@ -5,8 +5,8 @@ from typing import IO
 
 import httpx
 
-from services.fetcher.decompress import DecodeError, Decoder, Identity, decoder_for
-from services.fetcher.errors import FetchError
+from services.fetcher.download.decompress import DecodeError, Decoder, Identity, decoder_for
+from services.fetcher.download.errors import FetchError
 
 SPOOL_IN_MEMORY_BYTES = 1024 * 1024  # bigger bodies go to a temporary file
 

@@ -37,6 +37,16 @@ class FieldNames:
     salary: tuple[str, ...] = ("salary", "compensation")
     employment_type: tuple[str, ...] = ("job_type", "type", "employment_type", "jobtype", "arrangement")
     category: tuple[str, ...] = ("category",)
+    # Not mappable: structured pay, places given field by field (Indeed), workplace declarations.
+    salary_min: tuple[str, ...] = ("min_compensation", "salary_minimum", "salary_min", "minimum_salary")
+    salary_max: tuple[str, ...] = ("max_compensation", "salary_maximum", "salary_max", "maximum_salary")
+    salary_currency: tuple[str, ...] = ("compensation_currency", "salary_currency", "currency")
+    salary_interval: tuple[str, ...] = ("compensation_time_frame", "salary_schedule", "salary_interval")
+    city: tuple[str, ...] = ("city",)
+    region: tuple[str, ...] = ("state",)
+    country: tuple[str, ...] = ("country",)
+    workplace: tuple[str, ...] = ("location_type", "workplace_type", "remote_type", "jobLocationType")
+    remote: tuple[str, ...] = ("remote", "is_remote")
 
 
 # The Job fields a feed's `field_map` may point at an element of its own.

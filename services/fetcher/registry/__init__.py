@@ -1,0 +1,34 @@
+"""The feeds collection and its schedule: which feeds exist and where they live, when each is due,
+which runs are in flight."""
+
+from services.fetcher.registry.feeds import (
+    INDEXES,
+    FeedDocument,
+    find,
+    load,
+    move_url,
+    read_feeds_file,
+    record_failure,
+    record_success,
+    register,
+)
+from services.fetcher.registry.inflight import RunsInFlight, lease_key
+from services.fetcher.registry.schedule import claim_due
+from services.fetcher.registry.sites import host_of, source_of
+
+__all__ = [
+    "INDEXES",
+    "FeedDocument",
+    "RunsInFlight",
+    "claim_due",
+    "find",
+    "host_of",
+    "lease_key",
+    "load",
+    "move_url",
+    "read_feeds_file",
+    "record_failure",
+    "record_success",
+    "register",
+    "source_of",
+]
