@@ -100,7 +100,9 @@ class Kafka:
         admin = AIOKafkaAdminClient(**client_options(self.settings))
         await admin.start()
         try:
-            groups = sorted(group[0] for group in await admin.list_consumer_groups())
+            # This deployment's groups only: other tests' come and go on a shared broker.
+            listed = await admin.list_consumer_groups()
+            groups = sorted(g[0] for g in listed if g[0].startswith(self.settings.kafka_topic_prefix))
             live = [self.settings.group("processor"), self.settings.group("logger")]
             return {"groups": groups} | {g: await admin.list_consumer_group_offsets(g) for g in live}
         finally:
