@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from infra import health, metrics
 from infra.kafka import DocumentedAs, ensure_topics, lenient_batch, make_broker
+from infra.redis_keys import RedisKeys
 from infra.throttle import TokenBucket
 from schemas import topics
 from schemas.events import ImportLog, ImportRequested, JobStatus
@@ -99,7 +100,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     app.state.mongo, app.state.db, app.state.redis = client, client[settings.mongodb_database], redis
     per_second = settings.gateway_import_requests_per_minute / 60
-    app.state.import_bucket = TokenBucket(redis, "gateway:imports", settings.gateway_import_burst, per_second)
+    keys = app.state.keys = RedisKeys(settings.kafka_topic_prefix)
+    app.state.import_bucket = TokenBucket(
+        redis, keys.import_requests(), settings.gateway_import_burst, per_second
+    )
     await ensure_topics(settings)
     await app.state.broker.start()
     app.state.letters = Letters(settings)
