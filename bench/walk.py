@@ -207,7 +207,7 @@ def walk_item(show_steps: bool) -> None:
     import io
 
     stream = stream_feed(io.BytesIO(one_item_feed()))
-    (item,) = [item for batch in stream.batches() for item in batch]
+    (item,) = [item for batch in stream.batches(500) for item in batch]
     walk = Walk()
     with traced(walk):
         normalize_item(item, stream.format, "jobicy.com", [])

@@ -45,8 +45,8 @@ def build(settings: Settings) -> FastAPI:
     @broker.subscriber(
         settings.topic(topics.IMPORTS_LOGS), auto_offset_reset="latest", title="gateway: relay logs"
     )
-    async def on_import_log(log: Annotated[dict[str, Any], DocumentedAs(ImportLog)]) -> None:
-        handlers.relay_import_log(hub, log)
+    async def on_import_log(import_log: Annotated[dict[str, Any], DocumentedAs(ImportLog)]) -> None:
+        handlers.relay_import_log(hub, import_log)
 
     app = FastAPI(
         title="Job Importer API",

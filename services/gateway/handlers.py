@@ -24,8 +24,8 @@ def relay_job_statuses(hub: Hub, statuses: Sequence[Any]) -> None:
             hub.publish("job_status", status)
 
 
-def relay_import_log(hub: Hub, log: dict[str, Any]) -> None:
-    hub.publish("import_log", log)
+def relay_import_log(hub: Hub, import_log: dict[str, Any]) -> None:
+    hub.publish("import_log", import_log)
 
 
 @router.get("/healthz")

@@ -19,7 +19,11 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from schemas.feeds import Feed, FeedsFile
-from services.fetcher.registry import health
+from services.fetcher.registry.next_check import (
+    next_check_after_failure,
+    next_check_after_success,
+    staggered,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +56,7 @@ async def register(collection: Feeds, feeds: list[Feed]) -> None:
     feeds = list({feed.id: feed for feed in feeds}.values())  # a repeated id: the last entry wins
     stored = {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": [feed.id for feed in feeds]}})}
     new = [feed for feed in feeds if feed.id not in stored]
-    for feed, first_check in zip(new, health.staggered(now, [feed.url for feed in new]), strict=True):
+    for feed, first_check in zip(new, staggered(now, [feed.url for feed in new]), strict=True):
         document = feed.model_dump() | {"origin": "file", "next_check_at": first_check}
         with contextlib.suppress(DuplicateKeyError):  # another replica, starting too, was first
             await collection.insert_one({"_id": feed.id, **document})
@@ -128,7 +132,7 @@ async def record_success(
     feed, now = await load(collection, feed_id), now or datetime.now(UTC)
     if feed is None:
         return None
-    next_check = health.next_check_after_success(
+    next_check = next_check_after_success(
         now, feed.interval_minutes, ttl_minutes, cache_max_age_seconds, rng or Random()
     )
     validators = {"etag": etag, "last_modified": last_modified} if etag or last_modified else {}
@@ -154,7 +158,7 @@ async def record_failure(
     if feed is None:
         return None
     failures = feed.consecutive_failures + 1
-    next_check = health.next_check_after_failure(
+    next_check = next_check_after_failure(
         now, feed.interval_minutes, failures, retry_after_seconds, rng or Random()
     )
     change = {"last_attempt_at": now, "last_error": error, "consecutive_failures": failures}

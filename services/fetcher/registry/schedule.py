@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from infra.redis_keys import RedisKeys
 from infra.throttle import take_turn
 from services.fetcher.registry import feeds as registry
-from services.fetcher.registry.health import HOST_SPACING_SECONDS
+from services.fetcher.registry.next_check import HOST_SPACING_SECONDS
 from services.fetcher.registry.sites import host_of
 
 
