@@ -12,6 +12,7 @@ runs in flight, host turns, per-host request buckets) and the host pauses.
 
 Storage: no Beanie. The registry's functions take the `feeds` collection as a parameter; the wiring
 (`app.py`) builds it once from the database and hands it to the handlers in `Dependencies`, so no
-code looks a collection up globally. Layout: `handlers.py` joins the four stages `download`,
-`parse`, `normalize` and `registry`, which never import each other.
+code looks a collection up globally. Layout: `handlers.py` (what a request, the scheduler and
+recovery do) and `run.py` (one run) join the four stages `download`, `parse`, `normalize` and
+`registry`, which never import each other.
 """
