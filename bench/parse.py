@@ -106,7 +106,7 @@ def stream_in_this_process(path: str, normalize: bool) -> None:
     started, items = time.perf_counter(), 0
     with open(path, "rb") as source:
         stream = stream_feed(source)
-        for batch in stream.batches():
+        for batch in stream.batches(500):
             items += len(batch)
             for item in batch if normalize else ():
                 with contextlib.suppress(InvalidItem):

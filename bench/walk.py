@@ -22,14 +22,16 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
-from infra import mongo
 from schemas.events import ImportRequested, Trigger
 from schemas.feeds import Feed
 from services.fetcher import registry
@@ -39,7 +41,7 @@ try:
     from services.fetcher.download import make_client
 except ImportError:  # main's flat layout, for the "before" figures
     from services.fetcher.transport import make_client  # type: ignore[no-redef]
-from services.fetcher.handlers import Fetcher
+from services.fetcher import handlers
 from services.fetcher.normalize import normalize_item
 from services.fetcher.parse import stream_feed
 
@@ -171,7 +173,8 @@ def serve(body: bytes) -> tuple[ThreadingHTTPServer, str]:
 async def walk_feed(show_steps: bool) -> None:
     unique = uuid.uuid4().hex[:10]
     settings = Settings(kafka_topic_prefix=f"walk-{unique}.", mongodb_database=f"walk_{unique}")
-    client = await mongo.connect(settings, registry.INDEXES)
+    client: AsyncMongoClient[Any] = AsyncMongoClient(settings.mongodb_url, tz_aware=True)
+    feeds = client[settings.mongodb_database][registry.COLLECTION]
     redis = Redis.from_url(settings.redis_url)
     http = make_client(timeout=10, connect_timeout=5, user_agent="walk", allow_private=True)
     server, url = serve(one_item_feed())
@@ -182,14 +185,14 @@ async def walk_feed(show_steps: bool) -> None:
 
     try:
         feed = Feed(id="walk", url=url)
-        await registry.register([feed])
-        fetcher = Fetcher(settings, http, redis, publish)
+        await registry.register(feeds, [feed])
+        deps = handlers.Dependencies(settings, http, redis, feeds, publish, partial(datetime.now, UTC))
         request = ImportRequested(trigger_id=unique, trigger=Trigger.MANUAL, feeds=[feed.id])
         walk = Walk()
         with traced(walk):
             # Threads started from here on are traced too: a fresh pool for asyncio.to_thread.
             asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=2))
-            await fetcher.import_feed(feed, request)
+            await handlers.import_feed(deps, feed, request)
         walk.report("one feed through import_feed (one item)", show_steps)
         print(f"  published {len(sent)} messages")
     finally:
@@ -204,7 +207,7 @@ def walk_item(show_steps: bool) -> None:
     import io
 
     stream = stream_feed(io.BytesIO(one_item_feed()))
-    (item,) = [item for batch in stream.batches() for item in batch]
+    (item,) = [item for batch in stream.batches(500) for item in batch]
     walk = Walk()
     with traced(walk):
         normalize_item(item, stream.format, "jobicy.com", [])

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +16,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A paused key gives no tokens. Otherwise refill the bucket for the time elapsed, then take one
 # token or say how long to wait for it.
 _TAKE = """
-local paused_ms = redis.call('PTTL', KEYS[2])
+local paused_ms = -2
+if #KEYS > 1 then paused_ms = redis.call('PTTL', KEYS[2]) end
 if paused_ms > 0 then return tostring(paused_ms / 1000) end
 local capacity = tonumber(ARGV[1])
 local per_second = tonumber(ARGV[2])
@@ -60,19 +61,18 @@ return 0
 """
 
 
-def _pause_key(host: str) -> str:
-    return f"throttle:pause:{host}"
+async def pause_host(redis: Redis, pause_key: str, seconds: float) -> float:
+    """Pause every replica's requests to a host (429/503 Retry-After); returns the pause left.
 
-
-async def pause_host(redis: Redis, host: str, seconds: float) -> float:
-    """Pause every replica's requests to `host` (429/503 Retry-After); returns the pause left."""
-    left_ms = await redis.eval(_PAUSE, 1, _pause_key(host), max(1, round(seconds * 1000)))
+    `pause_key` is the host's (`RedisKeys.host_pause`), as the host's token bucket checks it.
+    """
+    left_ms = await redis.eval(_PAUSE, 1, pause_key, max(1, round(seconds * 1000)))
     return max(int(left_ms), 0) / 1000
 
 
-async def paused_for(redis: Redis, host: str) -> float:
-    """Seconds left in the pause of `host`, 0 when it is not paused."""
-    return max(int(await redis.pttl(_pause_key(host))), 0) / 1000
+async def paused_for(redis: Redis, pause_key: str) -> float:
+    """Seconds left in the pause at `pause_key`, 0 when it is not paused."""
+    return max(int(await redis.pttl(pause_key)), 0) / 1000
 
 
 class Throttled(Exception):
@@ -84,10 +84,18 @@ class Throttled(Exception):
 
 
 class TokenBucket:
-    """One bucket per key (a host); a host paused by `pause_host` gives no tokens until it resumes."""
+    """One bucket per key (a host) under `name`; with `pause_key` (key -> its pause's Redis key),
+    a key paused by `pause_host` gives no tokens until it resumes."""
 
-    def __init__(self, redis: Redis, name: str, capacity: float, per_second: float) -> None:
-        self._redis, self._name = redis, name
+    def __init__(
+        self,
+        redis: Redis,
+        name: str,
+        capacity: float,
+        per_second: float,
+        pause_key: Callable[[str], str] | None = None,
+    ) -> None:
+        self._redis, self._name, self._pause_key = redis, name, pause_key
         self._capacity, self._per_second = capacity, per_second
 
     async def take(self, key: str, longest_wait: float | None = None) -> float:
@@ -106,9 +114,9 @@ class TokenBucket:
             waited += wait
 
     async def _wait_for_token(self, key: str) -> float:
-        bucket, pause = f"{self._name}:{key}", _pause_key(key)
+        keys = [f"{self._name}:{key}"] + ([self._pause_key(key)] if self._pause_key else [])
         now = time.time()
-        return float(await self._redis.eval(_TAKE, 2, bucket, pause, self._capacity, self._per_second, now))
+        return float(await self._redis.eval(_TAKE, len(keys), *keys, self._capacity, self._per_second, now))
 
 
 async def take_turn(redis: Redis, key: str, spacing_seconds: float, now: datetime) -> float:

@@ -3,6 +3,7 @@ import socket
 from pathlib import Path
 
 from infra.settings import CommonSettings
+from services.fetcher.parse.stream import MAX_ITEMS
 
 
 class Settings(CommonSettings):
@@ -12,7 +13,7 @@ class Settings(CommonSettings):
     fetch_timeout_seconds: float = 30.0
     fetch_connect_timeout_seconds: float = 10.0
     fetch_max_bytes: int = 20 * 1024 * 1024  # per feed unless the feed sets max_bytes
-    fetch_max_items: int = 50_000
+    fetch_max_items: int = MAX_ITEMS
     fetch_batch_size: int = 500
     fetch_longest_host_wait_seconds: float = 60.0
     fetch_concurrency: int = 4

@@ -1,306 +1,154 @@
-"""Import feeds: one run per feed per trigger, from fetch to one JobFetched per unique job."""
+"""Import feeds: one run per feed per trigger (`run.py` does each run); the scheduler's tick and the
+recovery of runs whose fetcher stopped.
+
+Module-level functions over `Dependencies` (settings, HTTP client, Redis, the feeds collection, a
+publisher, a clock), so each can be called, and tested, without the wiring in `app.py`.
+"""
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+import uuid
 
-import httpx
-from pydantic import BaseModel
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from infra.logs import concerning
-from infra.metrics import JOBS
 from infra.redact import redact_url
-from infra.throttle import LeaseHeld, Throttled, TokenBucket, lease, pause_host
+from infra.throttle import LeaseHeld, lease
 from schemas import topics
-from schemas.events import ImportRequested, JobFetched, Outcome, ParseMode, RunFailed, RunFetched, RunStarted
+from schemas.events import ImportRequested, RunFailed, RunStarted, Trigger
 from schemas.feeds import Feed
-from services.fetcher import metrics, registry
-from services.fetcher.config import Settings
-from services.fetcher.download import RETRY_LATER, Fetched, FetchError, Validators, fetch
-from services.fetcher.normalize import FeedNormalizer
-from services.fetcher.parse import FeedParseError, FeedStream, advertised_feed, is_html_page, stream_feed
-from services.fetcher.registry import host_of, inflight, source_of
-from services.fetcher.wire import sendable
+from services.fetcher import registry
+from services.fetcher.run import Dependencies, Publisher, adhoc_feed, announce, run_feed, run_fields
+
+__all__ = [
+    "Dependencies",
+    "Publisher",
+    "import_feed",
+    "import_feeds",
+    "new_run",
+    "recover",
+    "recover_runs",
+    "request_due_feeds",
+    "schedule",
+]
 
 log = logging.getLogger(__name__)
-FEED_CONTENT_TYPES = ("xml", "rss", "atom", "json")
-HTML_HEAD_BYTES = 1024
-ADHOC_PREFIX = "url-"  # the id of a feed requested by URL, not in the registry
 
 
-class Publisher(Protocol):
-    """Sends (key, event) pairs to a topic and returns once the broker has acknowledged all."""
+async def import_feeds(deps: Dependencies, request: ImportRequested) -> None:
+    """One run per feed the request names (every enabled feed when it names none)."""
+    log.info("import requested", extra={"feeds": request.feeds})
+    found, unknown = await registry.find(deps.feeds, request.feeds)
+    feeds: list[Feed] = [*found, *(adhoc_feed(name) for name in unknown if _is_url(name))]
+    limit = asyncio.Semaphore(deps.settings.fetch_concurrency)
 
-    async def __call__(self, topic: str, messages: Sequence[tuple[str, BaseModel]]) -> None: ...
+    async def bounded(feed: Feed) -> None:
+        async with limit:
+            await import_feed(deps, feed, request)
+
+    for name in unknown:
+        if not _is_url(name):
+            await _refuse(deps, request, name, f"unknown feed {name!r}")
+    await asyncio.gather(*(bounded(feed) for feed in feeds))
 
 
-@dataclass(frozen=True)
-class Published:
-    expected_statuses: int
-    total_fetched: int
-    duplicates: int
-    warnings: list[str]
+async def import_feed(deps: Dependencies, feed: Feed, request: ImportRequested) -> None:
+    with concerning(trigger_id=request.trigger_id, feed_id=feed.id):
+        if await _delivered_before(deps, request, feed):
+            return
+        run = new_run(request, feed.id, redact_url(feed.url))
+        with concerning(run_id=run.run_id):
+            await _import(deps, feed, run)
 
 
-@dataclass
-class Fetcher:
-    settings: Settings
-    http: httpx.AsyncClient
-    redis: Redis
-    publish: Publisher
+async def request_due_feeds(deps: Dependencies) -> None:
+    """The scheduler's tick: one ImportRequested per feed that is due and claimed by this replica."""
+    for feed in await registry.claim_due(deps.feeds, deps.redis, deps.keys, deps.clock()):
+        request = ImportRequested(trigger_id=uuid.uuid4().hex, trigger=Trigger.SCHEDULE, feeds=[feed.id])
+        await deps.publish(deps.settings.topic(topics.IMPORTS_REQUESTED), [(request.trigger_id, request)])
 
-    async def import_feeds(self, request: ImportRequested) -> None:
-        found, unknown = await registry.find(request.feeds)
-        feeds: list[Feed] = [*found, *(adhoc_feed(name) for name in unknown if _is_url(name))]
-        limit = asyncio.Semaphore(self.settings.fetch_concurrency)
 
-        async def bounded(feed: Feed) -> None:
-            async with limit:
-                await self.import_feed(feed, request)
-
-        for name in unknown:
-            if not _is_url(name):
-                await self._refuse(request, name, f"unknown feed {name!r}")
-        await asyncio.gather(*(bounded(feed) for feed in feeds))
-
-    async def import_feed(self, feed: Feed, request: ImportRequested) -> None:
-        with concerning(trigger_id=request.trigger_id, feed_id=feed.id):
-            if await self._delivered_before(request, feed):
-                return
-            run = new_run(request, feed.id, redact_url(feed.url))
-            with concerning(run_id=run.run_id):
-                await self._import(feed, run)
-
-    async def _import(self, feed: Feed, run: RunStarted) -> None:
-        await self._announce(run)
+async def schedule(deps: Dependencies) -> None:
+    """Request the due feeds every tick, for as long as the fetcher runs."""
+    while True:
         try:
-            await self._leased(feed, run)
-        except LeaseHeld as held:  # another run is importing this feed right now: nothing to record
-            error = f"feed is already being imported by {held.holder}"
-            await self._announce(RunFailed(**_run_fields(run), error=error))
-        except Exception as error:  # the lease could not be taken or given back (Redis away)
-            log.exception("run crashed", extra={"feed_id": feed.id, "run_id": run.run_id})
-            error_text = f"internal error: {type(error).__name__}"
-            await self._announce(RunFailed(**_run_fields(run), error=error_text))
+            await request_due_feeds(deps)
+        except Exception:
+            log.exception("scheduler tick failed; retrying at the next tick")
+        await asyncio.sleep(deps.settings.scheduler_tick_seconds)
 
-    async def _delivered_before(self, request: ImportRequested, feed: Feed) -> bool:
-        """Requests come at least once: a copy whose run is in flight or over starts no second run."""
+
+async def recover_runs(deps: Dependencies) -> int:
+    """Finish the runs whose fetcher stopped during the fetch: fetch each feed again, as that run.
+
+    Jobs the stopped fetcher published are published again under the same run id, which the
+    processor and the logger count once, so the run ends with the feed's exact counts.
+    """
+    recovered = 0
+    for orphan in await deps.in_flight.orphans():
+        run = orphan.run
+        with (
+            concerning(run_id=run.run_id, feed_id=run.feed_id, trigger_id=run.trigger_id),
+            contextlib.suppress(LeaseHeld),  # another replica is on it, or the feed's next run
+        ):
+            await _leased(deps, orphan.feed, run, recovering=True)
+            recovered += 1
+    return recovered
+
+
+async def recover(deps: Dependencies) -> None:
+    """Look for stopped runs every interval, for as long as the fetcher runs."""
+    while True:
+        await asyncio.sleep(deps.settings.fetch_recovery_interval_seconds)
         try:
-            if listed := await self._in_flight().find(request.trigger_id, feed.id):
-                # Its fetcher stopped mid-run: `recover` finishes that run.
-                log.info("import already in flight", extra={"feed_id": feed.id, "run_id": listed.run.run_id})
-                return True
-            return await self._in_flight().ended(request.trigger_id, feed.id)
-        except RedisError:  # no way to tell: import, and the run says why if Redis stays away
-            return False
+            if recovered := await recover_runs(deps):
+                log.warning("runs of stopped fetchers fetched again", extra={"count": recovered})
+        except Exception:
+            log.exception("recovering stopped runs failed; retrying at the next interval")
 
-    async def recover(self) -> int:
-        """Finish the runs whose fetcher stopped during the fetch: fetch each feed again, as that run.
 
-        Jobs the stopped fetcher published are published again under the same run id, which the
-        processor and the logger count once, so the run ends with the feed's exact counts.
-        """
-        recovered = 0
-        for orphan in await self._in_flight().orphans():
-            run = orphan.run
-            with (
-                concerning(run_id=run.run_id, feed_id=run.feed_id, trigger_id=run.trigger_id),
-                contextlib.suppress(LeaseHeld),  # another replica is on it, or the feed's next run
-            ):
-                await self._leased(orphan.feed, run, recovering=True)
-                recovered += 1
-        return recovered
+async def _import(deps: Dependencies, feed: Feed, run: RunStarted) -> None:
+    await announce(deps, run)
+    try:
+        await _leased(deps, feed, run)
+    except LeaseHeld as held:  # another run is importing this feed right now: nothing to record
+        error = f"feed is already being imported by {held.holder}"
+        await announce(deps, RunFailed(**run_fields(run), error=error))
+    except Exception as error:  # the lease could not be taken or given back (Redis away)
+        log.exception("run crashed", extra={"feed_id": feed.id, "run_id": run.run_id})
+        error_text = f"internal error: {type(error).__name__}"
+        await announce(deps, RunFailed(**run_fields(run), error=error_text))
 
-    async def _leased(self, feed: Feed, run: RunStarted, recovering: bool = False) -> None:
-        key, holder = inflight.lease_key(feed.id), self.settings.fetcher_instance
-        async with lease(self.redis, key, self.settings.fetch_lease_seconds, holder):
-            await self._in_flight().listed(run, feed)
-            try:
-                await self._ended(feed, run, recovering)
-            finally:
-                await self._in_flight().unlisted(run)
 
-    async def _ended(self, feed: Feed, run: RunStarted, recovering: bool) -> None:
-        """Import the feed as `run`; whatever fails becomes the run's ending, as data."""
-        prefix = "the fetcher stopped during the fetch, and fetching again failed: " if recovering else ""
+async def _delivered_before(deps: Dependencies, request: ImportRequested, feed: Feed) -> bool:
+    """Requests come at least once: a copy whose run is in flight or over starts no second run."""
+    try:
+        if listed := await deps.in_flight.find(request.trigger_id, feed.id):
+            # Its fetcher stopped mid-run: `recover_runs` finishes that run.
+            log.info("import already in flight", extra={"feed_id": feed.id, "run_id": listed.run.run_id})
+            return True
+        return await deps.in_flight.ended(request.trigger_id, feed.id)
+    except RedisError:  # no way to tell: import, and the run says why if Redis stays away
+        return False
+
+
+async def _leased(deps: Dependencies, feed: Feed, run: RunStarted, recovering: bool = False) -> None:
+    key, settings = deps.keys.feed_lease(feed.id), deps.settings
+    async with lease(deps.redis, key, settings.fetch_lease_seconds, settings.fetcher_instance):
+        await deps.in_flight.listed(run, feed)
         try:
-            await self._run(feed, run, recovering)
-        except Throttled as error:
-            await self._fail(feed, run, f"{prefix}host paused for {error.seconds:.0f} s", None, error.seconds)
-        except FetchError as error:
-            await self._fail(feed, run, prefix + str(error), error.http_status, error.retry_after)
-        except FeedParseError as error:
-            metrics.PARSES.labels("failed").inc()
-            await self._fail(feed, run, prefix + str(error), None, None)
-        except Exception as error:  # a bug or a dependency down: the run still ends, as data
-            log.exception("run crashed", extra={"feed_id": feed.id, "run_id": run.run_id})
-            await self._fail(feed, run, f"{prefix}internal error: {type(error).__name__}", None, None)
-
-    async def _run(self, feed: Feed, run: RunStarted, recovering: bool = False) -> None:
-        # Fetching again for a stopped run asks for the whole feed: a 304 would end it with no jobs.
-        stored = None if recovering else await registry.load(feed.id)
-        validators = Validators(stored.etag, stored.last_modified) if stored else Validators()
-        fetched = await self._fetch(feed, feed.url, validators)
-        fetched, discovered = await self._discover(feed, fetched)
-        with fetched:
-            await self._follow_moves(feed, fetched, discovered)
-            stream = None if fetched.not_modified else await asyncio.to_thread(self._open, fetched)
-            if stream:
-                metrics.PARSES.labels(stream.parse_mode.value).inc()
-            if stream and discovered:
-                stream.warnings.append(
-                    f"{redact_url(feed.url)} is an HTML page: read the feed it advertises, "
-                    + redact_url(discovered)
-                )
-            if stream and recovering:
-                stream.warnings.append(
-                    "the fetcher importing this run stopped during the fetch; fetched again"
-                )
-            published = await self._publish_jobs(feed, run, stream) if stream else Published(0, 0, 0, [])
-            metrics.PARSE_WARNINGS.inc(len(published.warnings))
-        await self._announce(_fetched_event(run, fetched, stream, published))
-        await registry.record_success(
-            feed.id,
-            etag=fetched.etag,
-            last_modified=fetched.last_modified,
-            ttl_minutes=stream.ttl_minutes if stream else None,
-            cache_max_age_seconds=fetched.cache_max_age,
-        )
-        log.info(
-            "feed fetched",
-            extra={"feed_id": feed.id, "run_id": run.run_id, "jobs": published.expected_statuses},
-        )
-
-    async def _discover(self, feed: Feed, page: Fetched) -> tuple[Fetched, str | None]:
-        """An HTML page that advertises a feed is followed to that feed, as feed readers do: one hop,
-        fetched as any feed is (same limits, same address checks), or the run fails saying why."""
-        if page.not_modified or not _is_html_page(page):
-            return page, None
-        with page:
-            url = await asyncio.to_thread(advertised_feed, page.body, page.url)
-        fetched = await self._fetch(feed, url, Validators())
-        if _is_html_page(fetched):
-            fetched.close()
-            raise FeedParseError(f"not a job feed: the page advertises {redact_url(url)}, an HTML page too")
-        return fetched, url
-
-    async def _fetch(self, feed: Feed, url: str, validators: Validators) -> Fetched:
-        """One request for `feed`, within its host's rate and the feed's limits."""
-        await self._host_bucket().take(
-            host_of(url), longest_wait=self.settings.fetch_longest_host_wait_seconds
-        )
-        status, size, started = None, 0, time.perf_counter()
-        try:
-            fetched = await fetch(
-                self.http,
-                url,
-                max_bytes=feed.max_bytes or self.settings.fetch_max_bytes,
-                total_timeout=self.settings.fetch_timeout_seconds,
-                validators=validators,
-            )
-            status, size = fetched.http_status, fetched.size
-            return fetched
-        except FetchError as error:
-            status = error.http_status
-            raise
+            await run_feed(deps, feed, run, recovering)
         finally:
-            metrics.observe_fetch(*_labels(feed, url), status, time.perf_counter() - started, size)
-
-    async def _follow_moves(self, feed: Feed, fetched: Fetched, discovered: str | None) -> None:
-        """The registry keeps where the feed lives now: after permanent redirects, or as discovered."""
-        if url := fetched.permanent_url or discovered:
-            await registry.move_url(feed.id, url, source=_source_kept(feed, discovered))
-
-    def _open(self, fetched: Fetched) -> FeedStream:
-        stream = stream_feed(
-            fetched.body, fetched.charset, self.settings.fetch_max_items, fetched.content_type
-        )
-        if fetched.content_type and not any(kind in fetched.content_type for kind in FEED_CONTENT_TYPES):
-            stream.warnings.append(f"served as {fetched.content_type}, read as a feed anyway")
-        return stream
-
-    async def _publish_jobs(self, feed: Feed, run: RunStarted, stream: FeedStream) -> Published:
-        """Normalize and publish batch by batch, so a huge feed never sits in memory whole."""
-        normalizer = FeedNormalizer(feed.source or source_of(feed.url), stream.format, run, feed.field_map)
-        batches = stream.batches(self.settings.fetch_batch_size)
-        expected = total = 0
-        no_more: list[dict[str, Any]] = []
-        while items := await asyncio.to_thread(next, batches, no_more):
-            jobs, invalid = normalizer.batch(items)
-            # A job the broker would refuse fails alone, as an invalid item does: one status each.
-            fetched, refused = sendable(
-                [(job.job_key, JobFetched(**_job_fields(run), job=job)) for job in jobs],
-                self.settings.kafka_max_message_bytes,
-            )
-            await self.publish(self.settings.topic(topics.JOBS_FETCHED), fetched)
-            statuses = [(run.run_id, status) for status in invalid + refused]
-            await self.publish(self.settings.topic(topics.JOBS_STATUS), statuses)
-            JOBS.labels(Outcome.FAILED.value).inc(len(statuses))  # no processor sees these
-            expected, total = expected + len(jobs) + len(invalid), total + len(items)
-        return Published(expected, total, normalizer.duplicates, stream.warnings + normalizer.warnings)
-
-    def _in_flight(self) -> inflight.RunsInFlight:
-        return inflight.RunsInFlight(self.redis, self.settings.kafka_topic_prefix)
-
-    def _host_bucket(self) -> TokenBucket:
-        per_second = self.settings.fetch_host_requests_per_minute / 60
-        return TokenBucket(self.redis, "fetcher:host", self.settings.fetch_host_burst, per_second)
-
-    async def _fail(
-        self, feed: Feed, run: RunStarted, error: str, http_status: int | None, retry_after: float | None
-    ) -> None:
-        await self._announce(RunFailed(**_run_fields(run), error=error, http_status=http_status))
-        if http_status in RETRY_LATER and retry_after:
-            await pause_host(self.redis, host_of(feed.url), retry_after)
-            metrics.HOST_PAUSES.labels(_labels(feed, feed.url)[1]).inc()
-        await registry.record_failure(feed.id, error=error, retry_after_seconds=retry_after)
-        log.warning("feed failed", extra={"feed_id": feed.id, "run_id": run.run_id, "error": error})
-
-    async def _refuse(self, request: ImportRequested, name: str, error: str) -> None:
-        run = new_run(request, name, "")
-        await self._announce(run)
-        await self._announce(RunFailed(**_run_fields(run), error=error))
-
-    async def _announce(self, event: RunStarted | RunFetched | RunFailed) -> None:
-        await self.publish(self.settings.topic(topics.IMPORTS_RUNS), [(event.run_id, event)])
+            await deps.in_flight.unlisted(run)
 
 
-def _is_html_page(fetched: Fetched) -> bool:
-    head = fetched.body.read(HTML_HEAD_BYTES)
-    fetched.body.seek(0)
-    return is_html_page(head)
-
-
-def _source_kept(feed: Feed, discovered: str | None) -> str | None:
-    """The page's site stays the jobs' source when the feed it advertises lives on another site (a
-    feed host): job keys derive from the source and must not change once the registry moves."""
-    if feed.source or not discovered or source_of(discovered) == source_of(feed.url):
-        return None
-    return source_of(feed.url)
-
-
-def _fetched_event(
-    run: RunStarted, fetched: Fetched, stream: FeedStream | None, published: Published
-) -> RunFetched:
-    return RunFetched(
-        **_run_fields(run),
-        expected_statuses=published.expected_statuses,
-        total_fetched=published.total_fetched,
-        duplicates=published.duplicates,
-        http_status=fetched.http_status,
-        not_modified=fetched.not_modified,
-        bytes=fetched.size,
-        parse_mode=stream.parse_mode if stream else ParseMode.STRICT,
-        warnings=published.warnings,
-    )
+async def _refuse(deps: Dependencies, request: ImportRequested, name: str, error: str) -> None:
+    run = new_run(request, name, "")
+    await announce(deps, run)
+    await announce(deps, RunFailed(**run_fields(run), error=error))
 
 
 def new_run(request: ImportRequested, feed_id: str, feed_url: str) -> RunStarted:
@@ -315,24 +163,5 @@ def new_run(request: ImportRequested, feed_id: str, feed_url: str) -> RunStarted
     )
 
 
-def _run_fields(run: RunStarted) -> dict[str, Any]:
-    return run.model_dump(include={"run_id", "trigger_id", "trigger", "feed_id", "feed_url"})
-
-
-def _job_fields(run: RunStarted) -> dict[str, Any]:
-    return run.model_dump(include={"run_id", "trigger_id", "feed_id"})
-
-
 def _is_url(reference: str) -> bool:
     return reference.startswith(("http://", "https://"))
-
-
-def adhoc_feed(url: str) -> Feed:
-    return Feed(id=ADHOC_PREFIX + hashlib.sha256(url.encode()).hexdigest()[:12], url=url)
-
-
-def _labels(feed: Feed, url: str) -> tuple[str, str]:
-    """The metrics' feed and host labels: a feed outside the registry is `adhoc` (any URL may be one)."""
-    if feed.id.startswith(ADHOC_PREFIX):
-        return metrics.ADHOC, metrics.ADHOC
-    return feed.id, host_of(url)

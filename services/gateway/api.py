@@ -112,7 +112,7 @@ async def request_import(
 async def _within_rate(request: Request) -> None:
     """Per client: the caller's token, else its address."""
     client = request.headers.get("authorization") or (request.client.host if request.client else "?")
-    key = f"{request.app.state.settings.kafka_topic_prefix}{uuid.uuid5(uuid.NAMESPACE_OID, client)}"
+    key = str(uuid.uuid5(uuid.NAMESPACE_OID, client))  # the bucket's name carries the deployment's prefix
     try:
         await request.app.state.import_bucket.take(key, longest_wait=0)
     except Throttled as throttled:
@@ -126,12 +126,14 @@ async def _within_rate(request: Request) -> None:
 
 @router.get("/feeds", responses=documented(401), summary="The feeds registry with each feed's health")
 async def list_feeds(request: Request, db: Database) -> Page[FeedView]:
-    return Page(items=await views.feeds(db, request.app.state.redis))
+    return Page(items=await views.feeds(db, request.app.state.redis, request.app.state.keys))
 
 
 @router.get("/feeds/{feed_id}", responses=documented(401, 404), summary="One feed and its health")
 async def get_feed(request: Request, db: Database, feed_id: Annotated[str, Path(max_length=200)]) -> FeedView:
-    return _found(await views.feed(db, request.app.state.redis, feed_id), f"no feed {feed_id!r}")
+    return _found(
+        await views.feed(db, request.app.state.redis, request.app.state.keys, feed_id), f"no feed {feed_id!r}"
+    )
 
 
 @router.post(
@@ -143,7 +145,10 @@ async def get_feed(request: Request, db: Database, feed_id: Annotated[str, Path(
 )
 async def add_feed(request: Request, db: Database, entry: FeedEntry) -> FeedView:
     await _conflict_free(feeds.add(db, entry))
-    return _found(await views.feed(db, request.app.state.redis, entry.id), "the feed was removed meanwhile")
+    return _found(
+        await views.feed(db, request.app.state.redis, request.app.state.keys, entry.id),
+        "the feed was removed meanwhile",
+    )
 
 
 @router.patch(
@@ -177,7 +182,9 @@ async def _edit(request: Request, db: Any, feed_id: str, changes: FeedChange) ->
         raise ProblemError(422, "the changed feed is invalid", body_fields(error.errors())) from None
     if not known:
         raise ProblemError(404, f"no feed {feed_id!r}")
-    return _found(await views.feed(db, request.app.state.redis, feed_id), f"no feed {feed_id!r}")
+    return _found(
+        await views.feed(db, request.app.state.redis, request.app.state.keys, feed_id), f"no feed {feed_id!r}"
+    )
 
 
 async def _conflict_free(edit: Any) -> Any:

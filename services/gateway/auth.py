@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
+from services.gateway.config import Settings
 from services.gateway.problems import ProblemError
 
 COOKIE = "importer_session"
@@ -22,6 +23,15 @@ class Gate:
     public_reads: bool
     allowed_origins: frozenset[str]
     session_seconds: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Gate":
+        return cls(
+            tuple(settings.api_tokens),
+            settings.gateway_public_reads,
+            frozenset(settings.allowed_origins),
+            settings.gateway_session_hours * 3600,
+        )
 
     def token_of(self, presented: str) -> str | None:
         """The configured token equal to `presented`; every token is compared, in constant time."""

@@ -125,7 +125,7 @@ class Outbox:
 
 
 class Hub:
-    def __init__(self, queue_size: int = 1000, progress_interval: float = 0.25) -> None:
+    def __init__(self, queue_size: int, progress_interval: float) -> None:
         self.queue_size, self.progress_interval = queue_size, progress_interval
         self.outboxes: set[Outbox] = set()
         self.progress = Progress()

@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from redis.exceptions import RedisError
 
 from infra.redact import redact_url
+from infra.redis_keys import RedisKeys
 from infra.throttle import paused_for
 from schemas.job import EmploymentType, WorkplaceType
 from schemas.views import FeedView, ImportLogView, JobStatusView, JobView, LastRun, Page
@@ -76,30 +77,32 @@ async def statuses(
     return Page(items=[row for _, row in rows], next_cursor=last and _encode(last))
 
 
-async def feeds(db: AsyncDatabase[Any], redis: Any) -> list[FeedView]:
-    return [await _feed(db, redis, row) async for row in db.feeds.find({}).sort("_id", ASCENDING)]
+async def feeds(db: AsyncDatabase[Any], redis: Any, keys: RedisKeys) -> list[FeedView]:
+    return [await _feed(db, redis, keys, row) async for row in db.feeds.find({}).sort("_id", ASCENDING)]
 
 
-async def feed(db: AsyncDatabase[Any], redis: Any, feed_id: str) -> FeedView | None:
+async def feed(db: AsyncDatabase[Any], redis: Any, keys: RedisKeys, feed_id: str) -> FeedView | None:
     found = await db.feeds.find_one({"_id": feed_id})
-    return None if found is None else await _feed(db, redis, found)
+    return None if found is None else await _feed(db, redis, keys, found)
 
 
-async def _feed(db: AsyncDatabase[Any], redis: Any, row: dict[str, Any]) -> FeedView:
+async def _feed(db: AsyncDatabase[Any], redis: Any, keys: RedisKeys, row: dict[str, Any]) -> FeedView:
     """Secrets in feed URLs (query tokens, passwords) never leave the service."""
     last = await db.import_logs.find_one({"feed_id": row["_id"]}, sort=[("_id", DESCENDING)])
     row["last_run"] = last and LastRun.model_validate(last)
-    row["paused_seconds"] = await _paused(redis, row.get("url") or "")
+    row["paused_seconds"] = await _paused(
+        redis, keys.host_pause(urlsplit(row.get("url") or "").hostname or "")
+    )
     for name in ("url", "previous_url"):
         if row.get(name):
             row[name] = redact_url(row[name])
     return FeedView.model_validate(row)
 
 
-async def _paused(redis: Any, url: str) -> float:
+async def _paused(redis: Any, pause_key: str) -> float:
     """The host's pause after a 429/503; unknown (0) while Redis does not answer."""
     try:
-        return await paused_for(redis, urlsplit(url).hostname or "")
+        return await paused_for(redis, pause_key)
     except RedisError:
         return 0
 

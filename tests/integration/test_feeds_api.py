@@ -8,8 +8,6 @@ from typing import Any
 import httpx
 import pytest
 
-from infra import mongo
-from infra.settings import CommonSettings
 from schemas.feeds import Feed
 from services.fetcher.registry import feeds as registry
 from services.gateway.app import build
@@ -25,7 +23,6 @@ async def api(
 ) -> AsyncIterator[httpx.AsyncClient]:
     monkeypatch.setenv("GATEWAY_API_TOKENS", TOKEN)
     app = build(Settings())
-    fetcher_side = await mongo.connect(CommonSettings(), registry.INDEXES)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
@@ -35,7 +32,12 @@ async def api(
         ) as client,
     ):
         yield client
-    await fetcher_side.close()
+
+
+@pytest.fixture
+def feeds(database: Any) -> Any:
+    """The registry's collection, as the fetcher reads and writes it."""
+    return database.feeds
 
 
 # Adding
@@ -57,9 +59,11 @@ async def test_a_feed_added_through_the_api_is_listed_with_its_health(api: httpx
     assert "etag" not in listed and "last_modified" not in listed
 
 
-async def test_a_feed_added_through_the_api_is_due_for_the_fetcher(api: httpx.AsyncClient) -> None:
+async def test_a_feed_added_through_the_api_is_due_for_the_fetcher(
+    api: httpx.AsyncClient, feeds: Any
+) -> None:
     await api.post("/api/feeds", json=NEW)
-    due = await registry.due(datetime.now(UTC))
+    due = await registry.due(feeds, datetime.now(UTC))
     assert [(feed.id, feed.url, feed.interval_minutes) for feed in due] == [("acme-jobs", NEW["url"], 30)]
 
 
@@ -99,7 +103,9 @@ async def test_a_body_that_is_not_a_json_object_is_refused(api: httpx.AsyncClien
 # Changing and disabling
 
 
-async def test_a_feed_is_changed_and_the_change_is_what_the_fetcher_reads(api: httpx.AsyncClient) -> None:
+async def test_a_feed_is_changed_and_the_change_is_what_the_fetcher_reads(
+    api: httpx.AsyncClient, feeds: Any
+) -> None:
     await api.post("/api/feeds", json=NEW)
 
     changed = await api.patch(
@@ -107,26 +113,28 @@ async def test_a_feed_is_changed_and_the_change_is_what_the_fetcher_reads(api: h
     )
 
     assert changed.status_code == 200
-    feed = await registry.load("acme-jobs")
+    feed = await registry.load(feeds, "acme-jobs")
     assert feed is not None
     assert (feed.url, feed.max_bytes, feed.interval_minutes) == ("https://acme.example/v2", 1000, 30)
 
 
-async def test_a_new_address_drops_the_validators_of_the_old_one(api: httpx.AsyncClient) -> None:
+async def test_a_new_address_drops_the_validators_of_the_old_one(api: httpx.AsyncClient, feeds: Any) -> None:
     await api.post("/api/feeds", json=NEW)
-    await registry.record_success("acme-jobs", etag='"old"', last_modified=None)
+    await registry.record_success(feeds, "acme-jobs", etag='"old"', last_modified=None)
 
     await api.patch("/api/feeds/acme-jobs", json={"url": "https://acme.example/v2"})
 
-    feed = await registry.load("acme-jobs")
+    feed = await registry.load(feeds, "acme-jobs")
     assert feed is not None and feed.etag is None
 
 
-async def test_changing_a_file_feed_takes_it_over_from_the_file(api: httpx.AsyncClient) -> None:
-    await registry.register([Feed(id="from-file", url="https://file.example/feed")])
+async def test_changing_a_file_feed_takes_it_over_from_the_file(api: httpx.AsyncClient, feeds: Any) -> None:
+    await registry.register(feeds, [Feed(id="from-file", url="https://file.example/feed")])
 
     await api.patch("/api/feeds/from-file", json={"interval_minutes": 15})
-    await registry.register([Feed(id="from-file", url="https://file.example/feed", interval_minutes=90)])
+    await registry.register(
+        feeds, [Feed(id="from-file", url="https://file.example/feed", interval_minutes=90)]
+    )
 
     row = (await api.get("/api/feeds/from-file")).json()
     assert (row["origin"], row["interval_minutes"]) == ("api", 15)
@@ -145,9 +153,9 @@ async def test_an_invalid_change_is_refused_and_changes_nothing(
     assert (await api.get("/api/feeds/acme-jobs")).json() == before
 
 
-async def test_deleting_a_feed_disables_it_and_keeps_its_health(api: httpx.AsyncClient) -> None:
+async def test_deleting_a_feed_disables_it_and_keeps_its_health(api: httpx.AsyncClient, feeds: Any) -> None:
     await api.post("/api/feeds", json=NEW)
-    await registry.record_failure("acme-jobs", error="HTTP 500")
+    await registry.record_failure(feeds, "acme-jobs", error="HTTP 500")
 
     deleted = await api.delete("/api/feeds/acme-jobs")
 

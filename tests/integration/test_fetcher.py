@@ -1,11 +1,13 @@
 """The fetcher against a real HTTP server, Redis and the store: every failure becomes a run event."""
 
+import dataclasses
 import json
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -13,16 +15,15 @@ import pytest
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
-from infra import mongo
 from infra.throttle import lease, paused_for
 from launcher.processes import free_port
 from schemas.events import ImportRequested, JobFetched, JobStatus, RunFailed, RunFetched, RunStarted, Trigger
 from schemas.feeds import Feed
+from services.fetcher import handlers
 from services.fetcher.config import Settings
 from services.fetcher.download.transport import make_client
-from services.fetcher.handlers import Fetcher, new_run
+from services.fetcher.handlers import Dependencies, new_run
 from services.fetcher.registry import feeds as registry
-from services.fetcher.registry.inflight import RunsInFlight
 from tests.conftest import read
 
 FEED = read("techcorridor_positions_2017.atom")
@@ -167,8 +168,11 @@ class Recorder:
         return [event for event in self.sent if isinstance(event, kind)]
 
 
+NOW = partial(datetime.now, UTC)
+
+
 @pytest.fixture
-async def fetcher(environment: dict[str, str], database: Any) -> AsyncIterator[tuple[Fetcher, Recorder]]:
+async def fetcher(environment: dict[str, str], database: Any) -> AsyncIterator[tuple[Dependencies, Recorder]]:
     settings = Settings(
         fetch_allow_private_networks=True,
         fetch_max_bytes=2_000_000,
@@ -177,20 +181,18 @@ async def fetcher(environment: dict[str, str], database: Any) -> AsyncIterator[t
         fetch_max_items=20,
         fetch_batch_size=5,
     )
-    client = await mongo.connect(settings, registry.INDEXES)
     redis = Redis.from_url(settings.redis_url)
     recorder = Recorder()
     async with make_client(timeout=2, connect_timeout=2, user_agent="test", allow_private=True) as http:
-        yield Fetcher(settings, http, redis, recorder), recorder
+        yield Dependencies(settings, http, redis, database.feeds, recorder, NOW), recorder
     await redis.aclose()
-    await client.close()
 
 
-async def run(fetcher: Fetcher, url: str, feed_id: str = "f", trigger_id: str | None = None) -> None:
+async def run(fetcher: Dependencies, url: str, feed_id: str = "f", trigger_id: str | None = None) -> None:
     feed = Feed(id=feed_id, url=url)
-    await registry.register([feed])
+    await registry.register(fetcher.feeds, [feed])
     request = ImportRequested(trigger_id=trigger_id or uuid.uuid4().hex, trigger=Trigger.API, feeds=[feed_id])
-    await fetcher.import_feed(feed, request)
+    await handlers.import_feed(fetcher, feed, request)
 
 
 async def test_a_feed_becomes_one_job_fetched_per_job_then_the_run_facts(fetcher: Any, server: str) -> None:
@@ -244,7 +246,7 @@ async def test_a_feed_that_cannot_be_read_fails_its_run_with_the_reason(
     [failed] = events.of(RunFailed)
     assert error in failed.error and failed.http_status == http_status
     assert not events.of(JobFetched)
-    health = await registry.load("f")
+    health = await registry.load(importer.feeds, "f")
     assert health is not None and health.consecutive_failures == 1 and error in (health.last_error or "")
 
 
@@ -256,7 +258,7 @@ async def test_a_redirect_is_followed(fetcher: Any, server: str) -> None:
 
 async def test_a_feed_already_being_imported_is_not_imported_twice(fetcher: Any, server: str) -> None:
     importer, events = fetcher
-    async with lease(importer.redis, "fetcher:lease:f", 30, holder="fetcher-7f3a:4242"):
+    async with lease(importer.redis, importer.keys.feed_lease("f"), 30, holder="fetcher-7f3a:4242"):
         await run(importer, f"{server}/feed")
 
     [failed] = events.of(RunFailed)
@@ -267,7 +269,7 @@ async def test_a_permanent_redirect_moves_the_feed(fetcher: Any, server: str) ->
     importer, events = fetcher
     await run(importer, f"{server}/gone-for-good")
 
-    feed = await registry.load("f")
+    feed = await registry.load(importer.feeds, "f")
     assert feed is not None and (feed.url, feed.previous_url) == (f"{server}/feed", f"{server}/gone-for-good")
     assert len(events.of(JobFetched)) == 12
 
@@ -279,8 +281,8 @@ async def test_429_pauses_the_whole_host_and_backs_the_feed_off(fetcher: Any, se
 
     [failed] = events.of(RunFailed)
     assert failed.http_status == 429
-    assert await paused_for(importer.redis, "localhost") > 0
-    feed = await registry.load("f")
+    assert await paused_for(importer.redis, importer.keys.host_pause("localhost")) > 0
+    feed = await registry.load(importer.feeds, "f")
     assert feed is not None and feed.consecutive_failures == 1 and feed.next_check_at is not None
     assert feed.next_check_at >= datetime.now(UTC) + timedelta(seconds=1)
 
@@ -371,14 +373,16 @@ async def test_an_html_page_that_advertises_a_feed_imports_that_feed_and_keeps_i
     assert fetched.warnings == [
         f"{server}/careers is an HTML page: read the feed it advertises, {server}/positions.atom"
     ]
-    feed = await registry.load("f")
+    feed = await registry.load(importer.feeds, "f")
     assert feed is not None and (feed.url, feed.previous_url) == (
         f"{server}/positions.atom",
         f"{server}/careers",
     )
 
     events.sent.clear()
-    await importer.import_feed(feed, ImportRequested(trigger_id="t2", trigger=Trigger.API, feeds=["f"]))
+    await handlers.import_feed(
+        importer, feed, ImportRequested(trigger_id="t2", trigger=Trigger.API, feeds=["f"])
+    )
     assert events.of(RunFetched)[0].not_modified  # straight to the feed, with its validators
 
 
@@ -389,7 +393,7 @@ async def test_a_discovered_feed_on_another_site_keeps_the_page_site_as_the_sour
     await run(importer, f"{server}/page-elsewhere")
 
     assert {message.job.source for message in events.of(JobFetched)} == {"127.0.0.1"}
-    feed = await registry.load("f")
+    feed = await registry.load(importer.feeds, "f")
     assert feed is not None and (feed.url, feed.source) == (
         f"{server.replace('127.0.0.1', 'localhost')}/feed",
         "127.0.0.1",
@@ -402,7 +406,7 @@ async def test_discovery_follows_one_hop_only(fetcher: Any, server: str) -> None
 
     [failed] = events.of(RunFailed)
     assert failed.error == f"not a job feed: the page advertises {server}/careers, an HTML page too"
-    feed = await registry.load("f")
+    feed = await registry.load(importer.feeds, "f")
     assert feed is not None and feed.url == f"{server}/page-to-page"
 
 
@@ -410,7 +414,6 @@ async def test_a_discovered_feed_passes_the_same_address_checks(
     environment: dict[str, str], database: Any, server: str
 ) -> None:
     settings = Settings(fetch_timeout_seconds=2, fetch_host_requests_per_minute=60_000)
-    client = await mongo.connect(settings, registry.INDEXES)
     redis, events = Redis.from_url(settings.redis_url), Recorder()
     only_this_server = frozenset({("127.0.0.1", int(server.rpartition(":")[2]))})
     async with make_client(
@@ -420,9 +423,10 @@ async def test_a_discovered_feed_passes_the_same_address_checks(
         allow_private=False,
         allowed_addresses=only_this_server,
     ) as http:
-        await run(Fetcher(settings, http, redis, events), f"{server}/page-to-metadata")
+        await run(
+            Dependencies(settings, http, redis, database.feeds, events, NOW), f"{server}/page-to-metadata"
+        )
     await redis.aclose()
-    await client.close()
 
     [failed] = events.of(RunFailed)
     assert (
@@ -430,12 +434,12 @@ async def test_a_discovered_feed_passes_the_same_address_checks(
     )
 
 
-async def stopped_mid_fetch(importer: Fetcher, url: str) -> RunStarted:
+async def stopped_mid_fetch(importer: Dependencies, url: str) -> RunStarted:
     """What a fetcher killed mid-import leaves: a run started and listed, its lease run out."""
     feed = Feed(id="f", url=url)
-    await registry.register([feed])
+    await registry.register(importer.feeds, [feed])
     run = new_run(ImportRequested(trigger_id="t", trigger=Trigger.API, feeds=["f"]), "f", url)
-    await RunsInFlight(importer.redis, importer.settings.kafka_topic_prefix).listed(run, feed)
+    await importer.in_flight.listed(run, feed)
     return run
 
 
@@ -447,22 +451,22 @@ async def test_a_run_whose_fetcher_stopped_is_fetched_again_as_the_same_run(
     events.sent.clear()
     stopped = await stopped_mid_fetch(importer, f"{server}/feed")
 
-    assert await importer.recover() == 1
+    assert await handlers.recover_runs(importer) == 1
 
     [fetched] = events.of(RunFetched)
     assert (fetched.run_id, fetched.expected_statuses, fetched.http_status) == (stopped.run_id, 12, 200)
     assert {job.run_id for job in events.of(JobFetched)} == {stopped.run_id}
     assert fetched.warnings == ["the fetcher importing this run stopped during the fetch; fetched again"]
-    assert await importer.recover() == 0  # finished: no longer listed
+    assert await handlers.recover_runs(importer) == 0  # finished: no longer listed
 
 
 async def test_a_run_whose_fetcher_is_alive_is_left_to_it(fetcher: Any, server: str) -> None:
     importer, events = fetcher
     await stopped_mid_fetch(importer, f"{server}/feed")
-    async with lease(importer.redis, "fetcher:lease:f", 30, holder="alive"):
-        assert await importer.recover() == 0
+    async with lease(importer.redis, importer.keys.feed_lease("f"), 30, holder="alive"):
+        assert await handlers.recover_runs(importer) == 0
     assert events.sent == []
-    assert await importer.recover() == 1
+    assert await handlers.recover_runs(importer) == 1
 
 
 async def test_a_stopped_run_whose_feed_fails_again_ends_failed_saying_both(
@@ -471,7 +475,7 @@ async def test_a_stopped_run_whose_feed_fails_again_ends_failed_saying_both(
     importer, events = fetcher
     stopped = await stopped_mid_fetch(importer, f"{server}/broken")
 
-    await importer.recover()
+    await handlers.recover_runs(importer)
 
     [failed] = events.of(RunFailed)
     assert failed.run_id == stopped.run_id
@@ -486,7 +490,7 @@ async def test_a_request_redelivered_after_its_fetcher_stopped_starts_no_second_
 
     await run(importer, f"{server}/feed", trigger_id="t")  # the same trigger and feed, as Kafka redelivers it
     assert events.sent == []
-    await importer.recover()
+    await handlers.recover_runs(importer)
     await run(importer, f"{server}/feed", trigger_id="t")  # and again after that run ended
 
     assert {event.run_id for event in events.sent} == {stopped.run_id}
@@ -496,7 +500,7 @@ async def test_with_redis_away_a_run_still_ends_saying_why(fetcher: Any, server:
     importer, events = fetcher
     away = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=1)
     try:
-        await run(Fetcher(importer.settings, importer.http, away, events), f"{server}/feed")
+        await run(dataclasses.replace(importer, redis=away), f"{server}/feed")
     finally:
         await away.aclose()
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from infra import mongo
+from infra.redis_keys import RedisKeys
 from infra.settings import CommonSettings
 from schemas.feeds import Feed
 from schemas.views import FeedChange, FeedEntry
@@ -20,13 +20,12 @@ from services.fetcher.registry.schedule import claim_due
 from services.gateway import feeds as api_feeds
 
 MS = timedelta(milliseconds=1)  # the store keeps milliseconds
+KEYS = RedisKeys(f"test-{uuid.uuid4().hex[:10]}.")
 
 
 @pytest.fixture
 async def feeds(environment: dict[str, str], database: Any) -> AsyncIterator[Any]:
-    client = await mongo.connect(CommonSettings(), registry.INDEXES)
     yield database.feeds
-    await client.close()
 
 
 @pytest.fixture
@@ -41,8 +40,8 @@ def host() -> str:
     return f"{uuid.uuid4().hex[:12]}.example"
 
 
-async def health(feed_id: str) -> registry.FeedDocument:
-    feed = await registry.load(feed_id)
+async def health(feeds: Any, feed_id: str) -> registry.FeedDocument:
+    feed = await registry.load(feeds, feed_id)
     assert feed is not None
     return feed
 
@@ -53,12 +52,12 @@ async def health(feed_id: str) -> registry.FeedDocument:
 async def test_the_feeds_file_is_registered_and_edits_keep_health(feeds: Any, tmp_path: Path) -> None:
     path = tmp_path / "feeds.yaml"
     path.write_text("feeds:\n  - {id: a, url: 'https://a.example/feed', interval_minutes: 30}\n")
-    await registry.register(registry.read_feeds_file(path))
-    await registry.record_failure("a", error="HTTP 503")
+    await registry.register(feeds, registry.read_feeds_file(path))
+    await registry.record_failure(feeds, "a", error="HTTP 503")
 
-    await registry.register([Feed(id="a", url="https://a.example/jobs.rss", enabled=False)])
+    await registry.register(feeds, [Feed(id="a", url="https://a.example/jobs.rss", enabled=False)])
 
-    feed = await health("a")
+    feed = await health(feeds, "a")
     assert (feed.url, feed.enabled, feed.consecutive_failures, feed.last_error, feed.origin) == (
         "https://a.example/jobs.rss",
         False,
@@ -69,23 +68,25 @@ async def test_the_feeds_file_is_registered_and_edits_keep_health(feeds: Any, tm
 
 
 async def test_a_feed_removed_from_the_file_is_disabled_and_keeps_its_history(feeds: Any) -> None:
-    await registry.register([Feed(id="a", url="https://a.example/"), Feed(id="b", url="https://b.example/")])
-    await registry.record_failure("b", error="HTTP 500")
+    await registry.register(
+        feeds, [Feed(id="a", url="https://a.example/"), Feed(id="b", url="https://b.example/")]
+    )
+    await registry.record_failure(feeds, "b", error="HTTP 500")
 
-    await registry.register([Feed(id="a", url="https://a.example/")])
+    await registry.register(feeds, [Feed(id="a", url="https://a.example/")])
 
-    gone = await health("b")
+    gone = await health(feeds, "b")
     assert (gone.enabled, gone.consecutive_failures, gone.last_error) == (False, 1, "HTTP 500")
-    assert (await health("a")).enabled
+    assert (await health(feeds, "a")).enabled
 
 
 async def test_the_file_never_overwrites_or_disables_a_feed_made_through_the_api(feeds: Any) -> None:
     await api_feeds.add(feeds.database, FeedEntry(id="api", url="https://api.example/feed"))
 
-    await registry.register([Feed(id="api", url="https://file.example/feed", interval_minutes=5)])
-    await registry.register([])
+    await registry.register(feeds, [Feed(id="api", url="https://file.example/feed", interval_minutes=5)])
+    await registry.register(feeds, [])
 
-    feed = await health("api")
+    feed = await health(feeds, "api")
     assert (feed.url, feed.interval_minutes, feed.enabled, feed.origin) == (
         "https://api.example/feed",
         60,
@@ -95,19 +96,19 @@ async def test_the_file_never_overwrites_or_disables_a_feed_made_through_the_api
 
 
 async def test_a_file_feed_edited_through_the_api_is_no_longer_managed_by_the_file(feeds: Any) -> None:
-    await registry.register([Feed(id="a", url="https://a.example/feed")])
+    await registry.register(feeds, [Feed(id="a", url="https://a.example/feed")])
     await api_feeds.change(feeds.database, "a", FeedChange(enabled=False))
 
-    await registry.register([Feed(id="a", url="https://a.example/feed", enabled=True)])
+    await registry.register(feeds, [Feed(id="a", url="https://a.example/feed", enabled=True)])
 
-    assert not (await health("a")).enabled
+    assert not (await health(feeds, "a")).enabled
 
 
 async def test_feeds_are_found_by_id_or_url_and_unknown_names_are_reported(feeds: Any) -> None:
     await registry.register(
-        [Feed(id="a", url="https://a.example/feed"), Feed(id="b", url="https://b.example/")]
+        feeds, [Feed(id="a", url="https://a.example/feed"), Feed(id="b", url="https://b.example/")]
     )
-    found, unknown = await registry.find(["b", "https://a.example/feed", "missing"])
+    found, unknown = await registry.find(feeds, ["b", "https://a.example/feed", "missing"])
     assert [feed.id for feed in found] == ["b", "a"] and unknown == ["missing"]
 
 
@@ -117,13 +118,13 @@ async def test_feeds_are_found_by_id_or_url_and_unknown_names_are_reported(feeds
 async def test_a_success_records_validators_resets_failures_and_schedules_within_the_jittered_interval(
     feeds: Any,
 ) -> None:
-    await registry.register([Feed(id="a", url="https://a.example/", interval_minutes=60)])
-    await registry.record_failure("a", error="HTTP 500")
+    await registry.register(feeds, [Feed(id="a", url="https://a.example/", interval_minutes=60)])
+    await registry.record_failure(feeds, "a", error="HTTP 500")
     now = datetime.now(UTC)
 
-    next_check = await registry.record_success("a", etag='"v2"', last_modified=None, now=now)
+    next_check = await registry.record_success(feeds, "a", etag='"v2"', last_modified=None, now=now)
 
-    feed = await health("a")
+    feed = await health(feeds, "a")
     assert (feed.consecutive_failures, feed.last_error, feed.etag) == (0, None, '"v2"')
     assert abs(feed.last_success_at - now) < MS and abs(feed.last_attempt_at - now) < MS  # type: ignore[operator]
     assert feed.next_check_at is not None and next_check is not None
@@ -132,18 +133,22 @@ async def test_a_success_records_validators_resets_failures_and_schedules_within
 
 
 async def test_a_feed_asking_for_a_long_ttl_is_checked_no_sooner(feeds: Any) -> None:
-    await registry.register([Feed(id="a", url="https://a.example/", interval_minutes=15)])
+    await registry.register(feeds, [Feed(id="a", url="https://a.example/", interval_minutes=15)])
     now = datetime.now(UTC)
-    next_check = await registry.record_success("a", etag=None, last_modified=None, ttl_minutes=120, now=now)
+    next_check = await registry.record_success(
+        feeds, "a", etag=None, last_modified=None, ttl_minutes=120, now=now
+    )
     assert next_check == now + timedelta(minutes=120)
 
 
 async def test_failures_count_up_and_back_off_further_each_time(feeds: Any) -> None:
-    await registry.register([Feed(id="a", url="https://a.example/", interval_minutes=60)])
+    await registry.register(feeds, [Feed(id="a", url="https://a.example/", interval_minutes=60)])
     now = datetime.now(UTC)
-    checks = [await registry.record_failure("a", error=f"try {n}", now=now, rng=Random(1)) for n in range(4)]
+    checks = [
+        await registry.record_failure(feeds, "a", error=f"try {n}", now=now, rng=Random(1)) for n in range(4)
+    ]
 
-    feed = await health("a")
+    feed = await health(feeds, "a")
     assert (feed.consecutive_failures, feed.last_error) == (4, "try 3")
     assert feed.last_success_at is None and feed.enabled  # polling never stops for good
     waits = [check - now for check in checks if check]
@@ -151,24 +156,26 @@ async def test_failures_count_up_and_back_off_further_each_time(feeds: Any) -> N
 
 
 async def test_a_failure_with_retry_after_is_not_retried_before_it(feeds: Any) -> None:
-    await registry.register([Feed(id="a", url="https://a.example/", interval_minutes=10)])
+    await registry.register(feeds, [Feed(id="a", url="https://a.example/", interval_minutes=10)])
     now = datetime.now(UTC)
-    next_check = await registry.record_failure("a", error="HTTP 429", retry_after_seconds=7200, now=now)
+    next_check = await registry.record_failure(
+        feeds, "a", error="HTTP 429", retry_after_seconds=7200, now=now
+    )
     assert next_check == now + timedelta(hours=2)
 
 
 async def test_health_of_a_feed_that_is_not_registered_is_not_recorded(feeds: Any) -> None:
-    assert await registry.record_failure("adhoc", error="HTTP 500") is None
-    assert await registry.load("adhoc") is None
+    assert await registry.record_failure(feeds, "adhoc", error="HTTP 500") is None
+    assert await registry.load(feeds, "adhoc") is None
 
 
 async def test_a_permanent_redirect_moves_the_feed_and_the_file_does_not_move_it_back(feeds: Any) -> None:
-    await registry.register([Feed(id="a", url="http://old.example/feed")])
+    await registry.register(feeds, [Feed(id="a", url="http://old.example/feed")])
 
-    await registry.move_url("a", "https://new.example/feed")
-    await registry.register([Feed(id="a", url="http://old.example/feed", interval_minutes=5)])
+    await registry.move_url(feeds, "a", "https://new.example/feed")
+    await registry.register(feeds, [Feed(id="a", url="http://old.example/feed", interval_minutes=5)])
 
-    feed = await health("a")
+    feed = await health(feeds, "a")
     assert (feed.url, feed.previous_url, feed.interval_minutes) == (
         "https://new.example/feed",
         "http://old.example/feed",
@@ -179,12 +186,12 @@ async def test_a_permanent_redirect_moves_the_feed_and_the_file_does_not_move_it
 async def test_a_discovered_feed_keeps_its_url_and_source_when_the_file_still_names_the_page(
     feeds: Any,
 ) -> None:
-    await registry.register([Feed(id="a", url="https://acme.example/careers")])
+    await registry.register(feeds, [Feed(id="a", url="https://acme.example/careers")])
 
-    await registry.move_url("a", "https://feeds.host.example/acme", source="acme.example")
-    await registry.register([Feed(id="a", url="https://acme.example/careers")])
+    await registry.move_url(feeds, "a", "https://feeds.host.example/acme", source="acme.example")
+    await registry.register(feeds, [Feed(id="a", url="https://acme.example/careers")])
 
-    feed = await health("a")
+    feed = await health(feeds, "a")
     assert (feed.url, feed.previous_url, feed.source) == (
         "https://feeds.host.example/acme",
         "https://acme.example/careers",
@@ -193,12 +200,12 @@ async def test_a_discovered_feed_keeps_its_url_and_source_when_the_file_still_na
 
 
 async def test_a_new_address_in_the_file_drops_the_old_addresses_validators(feeds: Any) -> None:
-    await registry.register([Feed(id="a", url="https://a.example/old")])
-    await registry.record_success("a", etag='"old"', last_modified="Sun, 01 Nov 2026 12:00:00 GMT")
+    await registry.register(feeds, [Feed(id="a", url="https://a.example/old")])
+    await registry.record_success(feeds, "a", etag='"old"', last_modified="Sun, 01 Nov 2026 12:00:00 GMT")
 
-    await registry.register([Feed(id="a", url="https://a.example/new")])
+    await registry.register(feeds, [Feed(id="a", url="https://a.example/new")])
 
-    feed = await health("a")
+    feed = await health(feeds, "a")
     assert (feed.url, feed.etag, feed.last_modified) == ("https://a.example/new", None, None)
 
 
@@ -208,41 +215,44 @@ async def test_a_new_address_in_the_file_drops_the_old_addresses_validators(feed
 async def test_new_feeds_on_one_host_get_first_checks_spread_apart(feeds: Any) -> None:
     shared = host()
     await registry.register(
+        feeds,
         [Feed(id=name, url=f"https://{shared}/{name}") for name in ("a", "b", "c")]
-        + [Feed(id="other", url=f"https://{host()}/")]
+        + [Feed(id="other", url=f"https://{host()}/")],
     )
-    starts = {name: (await health(name)).next_check_at for name in ("a", "b", "c", "other")}
+    starts = {name: (await health(feeds, name)).next_check_at for name in ("a", "b", "c", "other")}
     assert starts["b"] - starts["a"] == starts["c"] - starts["b"] == timedelta(seconds=30)  # type: ignore[operator]
     assert abs(starts["other"] - starts["a"]) < MS  # type: ignore[operator]
 
 
 async def test_a_due_feed_is_claimed_by_exactly_one_of_many_schedulers(feeds: Any) -> None:
-    await registry.register([Feed(id="a", url=f"https://{host()}/feed", interval_minutes=60)])
+    await registry.register(feeds, [Feed(id="a", url=f"https://{host()}/feed", interval_minutes=60)])
     now = datetime.now(UTC) + timedelta(hours=2)  # past the first check
 
     replicas = [Redis.from_url(CommonSettings().redis_url) for _ in range(5)]
-    claims = await asyncio.gather(*(claim_due(redis, now) for redis in replicas))
+    claims = await asyncio.gather(*(claim_due(feeds, redis, KEYS, now) for redis in replicas))
     for replica in replicas:
         await replica.aclose()
 
     assert sorted(len(claimed) for claimed in claims) == [0, 0, 0, 0, 1]
-    assert abs((await health("a")).next_check_at - (now + timedelta(minutes=60))) < MS  # type: ignore[operator]
+    assert abs((await health(feeds, "a")).next_check_at - (now + timedelta(minutes=60))) < MS  # type: ignore[operator]
 
 
 async def test_due_feeds_of_one_host_take_turns_spacing_seconds_apart(feeds: Any, redis: Redis) -> None:
     shared = host()
-    await registry.register([Feed(id=name, url=f"https://{shared}/{name}") for name in ("a", "b", "c")])
+    await registry.register(
+        feeds, [Feed(id=name, url=f"https://{shared}/{name}") for name in ("a", "b", "c")]
+    )
     now = datetime.now(UTC) + timedelta(hours=2)  # all three are due
 
-    first = await claim_due(redis, now, spacing_seconds=30)
-    second = await claim_due(redis, now + timedelta(seconds=30), spacing_seconds=30)
-    third = await claim_due(redis, now + timedelta(seconds=60), spacing_seconds=30)
+    first = await claim_due(feeds, redis, KEYS, now, spacing_seconds=30)
+    second = await claim_due(feeds, redis, KEYS, now + timedelta(seconds=30), spacing_seconds=30)
+    third = await claim_due(feeds, redis, KEYS, now + timedelta(seconds=60), spacing_seconds=30)
 
     assert [len(claimed) for claimed in (first, second, third)] == [1, 1, 1]
     assert len({feed.id for feed in first + second + third}) == 3
 
 
 async def test_due_feeds_on_different_hosts_are_claimed_together(feeds: Any, redis: Redis) -> None:
-    await registry.register([Feed(id=name, url=f"https://{host()}/feed") for name in ("a", "b", "c")])
-    claimed = await claim_due(redis, datetime.now(UTC) + timedelta(hours=2))
+    await registry.register(feeds, [Feed(id=name, url=f"https://{host()}/feed") for name in ("a", "b", "c")])
+    claimed = await claim_due(feeds, redis, KEYS, datetime.now(UTC) + timedelta(hours=2))
     assert sorted(feed.id for feed in claimed) == ["a", "b", "c"]

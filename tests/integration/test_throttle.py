@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from redis.asyncio import Redis
 
+from infra.redis_keys import RedisKeys
 from infra.settings import CommonSettings
 from infra.throttle import LeaseHeld, Throttled, TokenBucket, lease, pause_host, paused_for, take_turn
 
@@ -47,6 +48,9 @@ async def test_replicas_share_one_bucket(redis: Redis, stack: CommonSettings) ->
         await other_replica.aclose()
 
 
+PAUSES = RedisKeys(f"test-{uuid.uuid4().hex[:10]}.").host_pause
+
+
 def unique_host() -> str:
     return f"{uuid.uuid4().hex[:12]}.example"
 
@@ -62,29 +66,36 @@ async def test_a_host_paused_by_one_replica_gives_another_replica_no_token(
     redis: Redis, other_replica: Redis
 ) -> None:
     host, name = unique_host(), f"test:{uuid.uuid4().hex}"
-    await pause_host(redis, host, 600)  # a 429 with Retry-After: 600
+    await pause_host(redis, PAUSES(host), 600)  # a 429 with Retry-After: 600
 
     with pytest.raises(Throttled) as throttled:
-        await TokenBucket(other_replica, name, capacity=5, per_second=10).take(host, longest_wait=60)
+        await TokenBucket(other_replica, name, capacity=5, per_second=10, pause_key=PAUSES).take(
+            host, longest_wait=60
+        )
 
     assert throttled.value.key == host and throttled.value.seconds > 60
-    assert await TokenBucket(other_replica, name, capacity=5, per_second=10).take(unique_host()) == 0
+    assert (
+        await TokenBucket(other_replica, name, capacity=5, per_second=10, pause_key=PAUSES).take(
+            unique_host()
+        )
+        == 0
+    )
 
 
 async def test_a_take_waits_out_a_short_pause_then_gets_its_token(redis: Redis, other_replica: Redis) -> None:
     host = unique_host()
-    await pause_host(redis, host, 1)
-    waited = await TokenBucket(other_replica, f"test:{uuid.uuid4().hex}", capacity=5, per_second=10).take(
-        host
-    )
-    assert waited > 0 and await paused_for(redis, host) == 0
+    await pause_host(redis, PAUSES(host), 1)
+    waited = await TokenBucket(
+        other_replica, f"test:{uuid.uuid4().hex}", capacity=5, per_second=10, pause_key=PAUSES
+    ).take(host)
+    assert waited > 0 and await paused_for(redis, PAUSES(host)) == 0
 
 
 async def test_a_shorter_retry_after_never_cuts_a_longer_pause_short(redis: Redis) -> None:
     host = unique_host()
-    await pause_host(redis, host, 600)
-    assert await pause_host(redis, host, 5) > 500
-    assert await paused_for(redis, host) > 500
+    await pause_host(redis, PAUSES(host), 600)
+    assert await pause_host(redis, PAUSES(host), 5) > 500
+    assert await paused_for(redis, PAUSES(host)) > 500
 
 
 async def test_turns_on_a_key_are_spacing_apart_across_replicas(redis: Redis, other_replica: Redis) -> None:

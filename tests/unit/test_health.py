@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from random import Random
 
-from services.fetcher.registry.health import (
+from services.fetcher.registry.next_check import (
     next_check_after_failure,
     next_check_after_success,
     staggered,

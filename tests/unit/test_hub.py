@@ -6,6 +6,8 @@ import pytest
 
 from services.gateway.hub import Hub, Outbox, Subscription
 
+QUEUE_SIZE, INTERVAL = 1000, 0.25  # the gateway's defaults
+
 
 def status(run_id: str = "r1", outcome: str = "new", feed_id: str = "f1") -> dict[str, Any]:
     return {"run_id": run_id, "trigger_id": "t1", "feed_id": feed_id, "job_key": "k", "outcome": outcome}
@@ -59,7 +61,7 @@ class TestSubscriptions:
 
     @pytest.mark.parametrize("text", ['{"subscribe":{"types":[[1]]}}', "{not json", "[" * 100_000, None])
     def test_a_malformed_message_gets_an_error_frame_and_keeps_the_filter(self, text: str | None) -> None:
-        hub = Hub()
+        hub = Hub(QUEUE_SIZE, INTERVAL)
         outbox = subscribed(hub, {"subscribe": {"types": ["import_log"]}})
         hub.request(outbox, text)
         [error] = frames(outbox)
@@ -69,27 +71,27 @@ class TestSubscriptions:
 
 class TestFanOut:
     def test_by_default_a_client_gets_logs_and_progress_but_not_each_job(self) -> None:
-        hub = Hub()
+        hub = Hub(QUEUE_SIZE, INTERVAL)
         everyone = hub.join()
         hub.publish("job_status", status())
         hub.publish("import_log", {"run_id": "r1", "feed_id": "f1", "status": "running"})
         assert [frame["type"] for frame in frames(everyone)] == ["import_log"]
 
     def test_a_client_following_a_run_gets_its_job_statuses(self) -> None:
-        hub = Hub()
+        hub = Hub(QUEUE_SIZE, INTERVAL)
         follower = subscribed(hub, {"subscribe": {"run_id": "r1"}})
         hub.publish("job_status", status("r1", "updated"))
         hub.publish("job_status", status("r2"))
         assert frames(follower) == [{"type": "job_status", "data": status("r1", "updated")}]
 
     def test_an_event_is_encoded_once_for_all_clients(self) -> None:
-        hub = Hub()
+        hub = Hub(QUEUE_SIZE, INTERVAL)
         first, second = hub.join(), hub.join()
         hub.publish("import_log", {"run_id": "r1"})
         assert first.frames[0] is second.frames[0]
 
     def test_an_overflowing_client_is_dropped_while_the_others_get_everything(self) -> None:
-        hub = Hub(queue_size=3)
+        hub = Hub(queue_size=3, progress_interval=INTERVAL)
         slow, fast = hub.join(), hub.join()
         received = []
         for number in range(10):
@@ -100,14 +102,14 @@ class TestFanOut:
         assert len(hub) == 1 and hub.dropped == 1
 
     async def test_publish_never_waits_for_a_client(self) -> None:
-        hub = Hub()
+        hub = Hub(QUEUE_SIZE, INTERVAL)
         stuck = hub.join()  # nobody drains it
         for number in range(5000):
             hub.publish("import_log", {"run_id": str(number)})  # synchronous: it cannot await
         assert stuck.dropped.is_set()
 
     async def test_a_writer_takes_frames_in_order(self) -> None:
-        hub = Hub()
+        hub = Hub(QUEUE_SIZE, INTERVAL)
         outbox = hub.join()
         waiting = asyncio.create_task(outbox.next())
         hub.publish("import_log", {"run_id": "a"})
@@ -118,7 +120,7 @@ class TestFanOut:
 
 class TestProgress:
     async def test_a_burst_of_statuses_becomes_one_frame_per_interval_with_exact_counts(self) -> None:
-        hub = Hub(progress_interval=0.01)
+        hub = Hub(QUEUE_SIZE, progress_interval=0.01)
         watcher = hub.join()
         for outcome in ["new"] * 700 + ["updated"] * 200 + ["unchanged"] * 90 + ["failed"] * 10:
             hub.publish("job_status", status(outcome=outcome))
@@ -136,7 +138,7 @@ class TestProgress:
         assert not watcher.frames
 
     async def test_an_unchanged_run_sends_no_progress(self) -> None:
-        hub = Hub(progress_interval=0.001)
+        hub = Hub(QUEUE_SIZE, progress_interval=0.001)
         hub.publish("job_status", status())
         watcher = hub.join()
         ticking = asyncio.create_task(hub.run())
@@ -147,7 +149,7 @@ class TestProgress:
         assert not watcher.frames
 
     def test_a_final_log_sends_the_last_progress_first_and_forgets_the_run(self) -> None:
-        hub = Hub()
+        hub = Hub(QUEUE_SIZE, INTERVAL)
         watcher = hub.join()
         hub.publish("job_status", status())
         hub.publish("import_log", {"run_id": "r1", "feed_id": "f1", "status": "completed"})
@@ -156,7 +158,7 @@ class TestProgress:
 
     def test_progress_is_kept_for_a_bounded_number_of_runs(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr("services.gateway.hub.MAX_RUNS", 3)
-        hub = Hub()
+        hub = Hub(QUEUE_SIZE, INTERVAL)
         for number in range(5):
             hub.publish("job_status", status(run_id=f"r{number}"))
         assert list(hub.progress.runs) == ["r2", "r3", "r4"]

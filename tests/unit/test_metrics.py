@@ -6,7 +6,7 @@ from prometheus_client import REGISTRY
 from infra.metrics import batch_handled
 from schemas.feeds import Feed
 from services.fetcher import metrics as fetcher_metrics
-from services.fetcher.handlers import _labels, adhoc_feed
+from services.fetcher.run import _labels, adhoc_feed
 
 
 def record(topic: str) -> ConsumerRecord[bytes, bytes]:

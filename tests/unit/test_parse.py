@@ -301,5 +301,5 @@ class TestStreaming:
     def test_parse_feed_is_the_stream_collected(self) -> None:
         body = self.big_feed(700).getvalue()
         stream = stream_feed(io.BytesIO(body))
-        streamed = [item for batch in stream.batches() for item in batch]
+        streamed = [item for batch in stream.batches(size=500) for item in batch]
         assert parse_feed(body).items == streamed

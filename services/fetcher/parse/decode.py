@@ -109,5 +109,6 @@ class Transcoder:
         return "\ufffd" * len(raw)
 
 
-def describe(fixes: Counter[str]) -> list[str]:
+def fix_warnings(fixes: Counter[str]) -> list[str]:
+    """One warning per kind of fix made, with how many times it was made."""
     return [f"{what} x{count}" for what, count in sorted(fixes.items())]

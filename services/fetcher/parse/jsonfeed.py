@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.fetcher.parse.characters import clean_text
-from services.fetcher.parse.decode import describe
+from services.fetcher.parse.decode import fix_warnings
 from services.fetcher.parse.hardened import FeedParseError
 from services.fetcher.parse.items import MAX_ELEMENTS_PER_ITEM, MAX_FIELD_CHARACTERS
 
@@ -65,7 +65,7 @@ def json_items(feed: JsonFeed, max_items: int, warnings: list[str]) -> Iterator[
             yield _item(entry, fixes)
     except ValueError:  # the damage open_json_feed reported: the items before it are all read
         pass
-    warnings += describe(fixes)
+    warnings += fix_warnings(fixes)
 
 
 class _Elements:

@@ -105,7 +105,7 @@ class ItemPieces:
             try:
                 self._parser.Parse(data, final)
             except (ExpatError, NeedsRepair) as error:
-                self._error = self._describe(error)
+                self._error = self._error_text(error)
         self._newlines += data.count(b"\n")
 
     def _next_piece(self) -> None:
@@ -131,7 +131,7 @@ class ItemPieces:
         else:
             self._unreported += 1
 
-    def _describe(self, error: ExpatError | NeedsRepair) -> str:
+    def _error_text(self, error: ExpatError | NeedsRepair) -> str:
         if isinstance(error, ExpatError):
             return f"{expat.errors.messages[error.code]} at line {self._line + error.lineno - 1}"
         return f"{error} at line {self._line + self._parser.CurrentLineNumber - 1}"

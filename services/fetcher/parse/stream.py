@@ -17,7 +17,7 @@ from typing import IO, Any
 from xml.parsers.expat import ExpatError
 
 from schemas.events import ParseMode
-from services.fetcher.parse.decode import LEADING_NOISE, Transcoder, choose_encoding, describe
+from services.fetcher.parse.decode import LEADING_NOISE, Transcoder, choose_encoding, fix_warnings
 from services.fetcher.parse.hardened import FeedParseError, NeedsRepair, hardened_parser
 from services.fetcher.parse.items import ItemBuilder, ItemFlood
 from services.fetcher.parse.jsonfeed import MEDIA_TYPES, json_items, open_json_feed
@@ -29,6 +29,9 @@ __all__ = ["FeedParseError", "FeedStream", "ParsedFeed", "parse_feed", "stream_f
 
 CHUNK_BYTES = 64 * 1024
 PROLOG_BYTES = 1024
+
+# Items read from one feed at most; FETCH_MAX_ITEMS's default (config.py reads it from here).
+MAX_ITEMS = 50_000
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class FeedStream:
     warnings: list[str]  # complete once batches() is exhausted
     _items: Iterator[dict[str, Any]]
 
-    def batches(self, size: int = 500) -> Iterator[list[dict[str, Any]]]:
+    def batches(self, size: int) -> Iterator[list[dict[str, Any]]]:
         batch: list[dict[str, Any]] = []
         for item in self._items:
             batch.append(item)
@@ -60,15 +63,15 @@ class FeedStream:
 
 
 def parse_feed(
-    body: bytes, charset: str | None = None, max_items: int = 50_000, content_type: str | None = None
+    body: bytes, charset: str | None = None, max_items: int = MAX_ITEMS, content_type: str | None = None
 ) -> ParsedFeed:
     stream = stream_feed(io.BytesIO(body), charset, max_items, content_type)
-    items = [item for batch in stream.batches() for item in batch]
+    items = [item for batch in stream.batches(max_items) for item in batch]
     return ParsedFeed(stream.format, items, stream.parse_mode, stream.warnings, stream.ttl_minutes)
 
 
 def stream_feed(
-    source: IO[bytes], charset: str | None = None, max_items: int = 50_000, content_type: str | None = None
+    source: IO[bytes], charset: str | None = None, max_items: int = MAX_ITEMS, content_type: str | None = None
 ) -> FeedStream:
     source.seek(0)
     head = source.read(PROLOG_BYTES)
@@ -81,14 +84,16 @@ def stream_feed(
     if shape is None or shape.error:  # read it again, counting what decoding undoes
         body.transcode = True
         shape = scan(body.chunks(decoding))
-        warnings += describe(decoding)
+        warnings += fix_warnings(decoding)
     if shape.error and not shape.truncated and shape.format:
         body.repairs = Counter()
         shape = scan(body.chunks(), flag_raw_html=False)
         if shape.error and not shape.truncated and shape.format:  # the structure itself is broken
             salvaged = scan(body.chunks(), flag_raw_html=False, item_by_item=shape.item_path)
             shape = replace(salvaged, error=shape.error)
-        warnings += [f"recovered malformed XML: {'; '.join(describe(body.repairs))}"] if body.repairs else []
+        warnings += (
+            [f"recovered malformed XML: {'; '.join(fix_warnings(body.repairs))}"] if body.repairs else []
+        )
     warnings += _damage(shape)
     mode = ParseMode.RECOVERED if decoding or body.repairs is not None or shape.error else ParseMode.STRICT
     return FeedStream(
@@ -107,7 +112,7 @@ def _stream_json(source: IO[bytes], encoding: str, warnings: list[str], max_item
     source.seek(0)
     utf8 = [transcoder.feed(chunk) for chunk in iter(lambda: source.read(CHUNK_BYTES), b"")]
     feed = open_json_feed((b"".join(utf8) + transcoder.feed(b"", final=True)).decode())
-    warnings += describe(decoding) + feed.warnings
+    warnings += fix_warnings(decoding) + feed.warnings
     mode = ParseMode.RECOVERED if decoding or feed.warnings else ParseMode.STRICT
     return FeedStream("json", mode, None, warnings, json_items(feed, max_items, warnings))
 
@@ -184,7 +189,7 @@ def _items(body: _Body, shape: FeedShape, max_items: int, warnings: list[str]) -
         if shape.error is None:  # the last pass accepted this very text: a bug, not damage
             raise FeedParseError(f"XML error the strict pass did not see: {error}") from error
     yield from _drain(builder.done)
-    warnings += describe(fixes)
+    warnings += fix_warnings(fixes)
 
 
 def _drain(done: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:

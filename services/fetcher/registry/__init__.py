@@ -2,8 +2,9 @@
 which runs are in flight."""
 
 from services.fetcher.registry.feeds import (
-    INDEXES,
+    COLLECTION,
     FeedDocument,
+    Feeds,
     find,
     load,
     move_url,
@@ -12,18 +13,18 @@ from services.fetcher.registry.feeds import (
     record_success,
     register,
 )
-from services.fetcher.registry.inflight import RunsInFlight, lease_key
+from services.fetcher.registry.inflight import RunsInFlight
 from services.fetcher.registry.schedule import claim_due
 from services.fetcher.registry.sites import host_of, source_of
 
 __all__ = [
-    "INDEXES",
+    "COLLECTION",
     "FeedDocument",
+    "Feeds",
     "RunsInFlight",
     "claim_due",
     "find",
     "host_of",
-    "lease_key",
     "load",
     "move_url",
     "read_feeds_file",

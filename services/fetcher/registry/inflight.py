@@ -7,6 +7,7 @@ listed run whose feed has no lease lost its fetcher (leases end within their TTL
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
+from infra.redis_keys import RedisKeys
 from schemas.events import RunStarted
 from schemas.feeds import Feed
 
@@ -19,35 +20,27 @@ class RunInFlight(BaseModel):
     feed: Feed
 
 
-def lease_key(feed_id: str) -> str:
-    return f"fetcher:lease:{feed_id}"
-
-
 class RunsInFlight:
-    """One list per deployment: `namespace` is its topic prefix, as for its consumer groups."""
+    """One list per deployment: its keys carry the deployment's prefix."""
 
-    def __init__(self, redis: Redis, namespace: str) -> None:
-        self._redis, self._key = redis, f"{namespace}fetcher:runs-in-flight"
+    def __init__(self, redis: Redis, keys: RedisKeys) -> None:
+        self._redis, self._keys, self._key = redis, keys, keys.runs_in_flight()
 
     async def listed(self, run: RunStarted, feed: Feed) -> None:
         await self._redis.hset(self._key, run.run_id, RunInFlight(run=run, feed=feed).model_dump_json())
 
     async def unlisted(self, run: RunStarted) -> None:
         """The run has ended: a redelivery of its request must not import the feed again."""
-        await self._redis.set(self._done_key(run.trigger_id, run.feed_id), run.run_id, ex=DONE_SECONDS)
+        await self._redis.set(self._keys.run_ended(run.trigger_id, run.feed_id), run.run_id, ex=DONE_SECONDS)
         await self._redis.hdel(self._key, run.run_id)
 
     async def ended(self, trigger_id: str, feed_id: str) -> bool:
-        return bool(await self._redis.exists(self._done_key(trigger_id, feed_id)))
-
-    def _done_key(self, trigger_id: str, feed_id: str) -> str:
-        return f"{self._key}:done:{trigger_id}:{feed_id}"
+        return bool(await self._redis.exists(self._keys.run_ended(trigger_id, feed_id)))
 
     async def orphans(self) -> list[RunInFlight]:
         """Listed runs whose feed is leased by nobody: their fetcher stopped during the fetch."""
-        return [
-            entry for entry in await self._all() if not await self._redis.exists(lease_key(entry.feed.id))
-        ]
+        leased = self._keys.feed_lease
+        return [entry for entry in await self._all() if not await self._redis.exists(leased(entry.feed.id))]
 
     async def find(self, trigger_id: str, feed_id: str) -> RunInFlight | None:
         """The listed run of this trigger and feed: a request redelivered after its fetcher died."""
