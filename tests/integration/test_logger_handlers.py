@@ -2,7 +2,10 @@
 (TestKafkaBroker) and the same test on the local Kafka (with_real=True); the store is the real
 local one in both."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +17,8 @@ from schemas import topics
 from schemas.events import JobStatus, Outcome, RunFetched, RunStarted, Trigger
 from services.logger.app import build
 from services.logger.config import Settings
-from services.logger.store import INDEXES
+from services.logger.handlers import keep_sweeping
+from services.logger.store import INDEXES, RunStore
 from tests.brokers import bodies, publisher_to, under_test
 from tests.conftest import eventually
 
@@ -79,3 +83,34 @@ async def test_poison_goes_to_its_own_topics_dead_letters_with_its_key(logger: K
     await status_letters.assert_called_once_with(
         b"not json", key=b"run-8", headers={SOURCE_TOPIC: jobs_status}
     )
+
+
+async def test_a_run_silent_past_its_timeout_is_ended_by_the_sweep_and_published(
+    logger: KafkaBroker, database: Any
+) -> None:
+    settings = Settings().model_copy(update={"logger_sweep_interval_seconds": 0.05})
+    logs_out = publisher_to(logger, settings.topic(topics.IMPORTS_LOGS))
+    await logger.publish(RunStarted(**RUN), settings.topic(topics.IMPORTS_RUNS), key=b"run-1")
+
+    async def open_run() -> Any:
+        return await database.open_runs.find_one({"_id": "run-1"})
+
+    await eventually(open_run)
+    timed_out = timedelta(seconds=settings.logger_run_timeout_seconds + 1)
+    sweeping = asyncio.create_task(
+        keep_sweeping(
+            RunStore(database, bulk_size=20), logs_out, settings, lambda: datetime.now(UTC) + timed_out
+        )
+    )
+
+    async def ended() -> Any:
+        return next((entry for entry in bodies(logs_out) if entry["status"] == "failed"), None)
+
+    try:
+        published = await eventually(ended)
+    finally:
+        sweeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeping
+    assert (published["run_id"], published["error"]) == ("run-1", "fetch did not finish within 900 s")
+    assert await database.open_runs.count_documents({}) == 0
