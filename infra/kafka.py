@@ -223,6 +223,17 @@ async def publish_all(publisher: DefaultPublisher, messages: Iterable[Outgoing])
     await asyncio.gather(*(future for future in sent if future is not None))  # None: TestKafkaBroker's
 
 
+def dead_letter_publisher(broker: KafkaBroker, source: str, title: str, unlike: str) -> DefaultPublisher:
+    """The `<source>.dlq` publisher, described for the AsyncAPI document; `unlike`: what poison is not."""
+    return broker.publisher(
+        topics.dead_letter(source),
+        schema=bytes,
+        title=title,
+        description=f"Messages of {source} that are {unlike}, byte for byte with their key; "
+        "headers name the source topic, partition, offset, the reason and the attempt count.",
+    )
+
+
 class DeadLetters:
     """Sends poison to its source topic's dead-letter publisher, byte for byte, with the original key."""
 

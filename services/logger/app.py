@@ -7,8 +7,7 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream import AckPolicy, FastStream
 from faststream.kafka.annotations import KafkaMessage
 
-from infra import health, logs, metrics, mongo
-from infra.kafka import DeadLetters, DocumentedAs, ensure_topics, lenient_batch, make_broker
+from infra import health, kafka, logs, metrics, mongo
 from infra.lifecycle import Resources
 from schemas import topics
 from schemas.events import ImportLog, JobStatus, RunLifecycleEvent
@@ -18,7 +17,7 @@ from services.logger.store import INDEXES, RunStore
 
 
 def build(settings: Settings) -> FastStream:
-    broker = make_broker(settings, "logger")
+    broker = kafka.make_broker(settings, "logger")
     client = mongo.client(settings)
     database = client[settings.mongodb_database]
     runs = RunStore(database, settings.mongodb_bulk_size)
@@ -30,21 +29,13 @@ def build(settings: Settings) -> FastStream:
     )
     imports_runs, jobs_status = settings.topic(topics.IMPORTS_RUNS), settings.topic(topics.JOBS_STATUS)
     # Each source topic has its own dead-letter topic, so a redrive sends a message back where it came from.
-    dead_letters = DeadLetters(
+    dead_letters = kafka.DeadLetters(
         {
-            imports_runs: broker.publisher(
-                topics.dead_letter(imports_runs),
-                schema=bytes,
-                title="PoisonRunEvents",
-                description="Messages of imports.runs that are no run event, byte for byte with their key; "
-                "headers name the source topic, partition, offset, the reason and the attempt count.",
+            imports_runs: kafka.dead_letter_publisher(
+                broker, imports_runs, "PoisonRunEvents", "no run event"
             ),
-            jobs_status: broker.publisher(
-                topics.dead_letter(jobs_status),
-                schema=bytes,
-                title="PoisonJobStatuses",
-                description="Messages of jobs.status that are no JobStatus, byte for byte with their key; "
-                "headers name the source topic, partition, offset, the reason and the attempt count.",
+            jobs_status: kafka.dead_letter_publisher(
+                broker, jobs_status, "PoisonJobStatuses", "no JobStatus"
             ),
         }
     )
@@ -56,7 +47,7 @@ def build(settings: Settings) -> FastStream:
         jobs_status,
         group_id=settings.group(settings.logger_group_id),
         batch=True,
-        decoder=lenient_batch,
+        decoder=kafka.lenient_batch,
         max_records=settings.logger_batch_size,
         auto_offset_reset="earliest",
         partition_assignment_strategy=(RangePartitionAssignor,),
@@ -65,7 +56,8 @@ def build(settings: Settings) -> FastStream:
         description="Run events and job statuses, read in batches and counted into each run's ImportLog.",
     )
     async def on_events(
-        messages: Annotated[list[Any], DocumentedAs(RunLifecycleEvent | JobStatus)], message: KafkaMessage
+        messages: Annotated[list[Any], kafka.DocumentedAs(RunLifecycleEvent | JobStatus)],
+        message: KafkaMessage,
     ) -> None:
         with metrics.batch_handled(message.raw_message), logs.concerning(**logs.identities_of(messages)):
             failures_kept, now = settings.logger_failures_kept, datetime.now(UTC)
@@ -75,13 +67,9 @@ def build(settings: Settings) -> FastStream:
     resources.on_close(client.close)
 
     async def start() -> None:
-        await ensure_topics(settings)
+        await kafka.ensure_topics(settings)
         await mongo.prepare(database, INDEXES)
-        if settings.health_port:
-            checks = {"kafka": lambda: broker.ping(timeout=2), "mongodb": health.mongodb(client)}
-            lag = metrics.consumer_lag(broker)
-            stop = await health.serve(settings.health_host, settings.health_port, checks, [lag])
-            resources.on_close(stop)
+        await health.serve_probes(settings, broker, {"mongodb": health.mongodb(client)}, resources)
 
     async def started() -> None:
         resources.run_in_background(keep_sweeping(runs, logs_out, settings, lambda: datetime.now(UTC)))

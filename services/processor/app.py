@@ -4,11 +4,9 @@ from typing import Annotated, Any
 
 from faststream import AckPolicy, FastStream
 from faststream.kafka.annotations import KafkaMessage
-from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
-from infra import health, logs, metrics, mongo, redis_keys
-from infra.kafka import DeadLetters, DocumentedAs, ensure_topics, lenient_batch, make_broker
+from infra import health, kafka, logs, metrics, mongo, redis_keys
 from infra.lifecycle import Resources
 from infra.semaphore import RedisSemaphore
 from schemas import topics
@@ -21,9 +19,9 @@ from services.processor.store import INDEXES, JobDocument, MongoJobStore
 def build(settings: Settings) -> FastStream:
     for outcome in Outcome:  # each a series from the start, at 0: the first failure shows as a rise
         metrics.JOBS.labels(outcome.value)
-    broker = make_broker(settings, "processor")
+    broker = kafka.make_broker(settings, "processor")
     redis = Redis.from_url(settings.redis_url)
-    client: AsyncMongoClient[Any] = mongo.client(settings)
+    client = mongo.client(settings)
     writes = RedisSemaphore(
         redis, redis_keys.key(settings, redis_keys.PROCESSOR_WRITES), settings.processor_max_concurrent_writes
     )
@@ -37,20 +35,14 @@ def build(settings: Settings) -> FastStream:
         description="One status per job read from jobs.fetched, keyed by run_id.",
     )
     jobs_fetched = settings.topic(topics.JOBS_FETCHED)
-    dead_letter_publisher = broker.publisher(
-        topics.dead_letter(jobs_fetched),
-        schema=bytes,
-        title="PoisonJobsFetched",
-        description="Messages of jobs.fetched that are not a JobFetched, byte for byte with their key; "
-        "headers name the source topic, partition, offset, the reason and the attempt count.",
-    )
-    dead_letters = DeadLetters({jobs_fetched: dead_letter_publisher})
+    poison_out = kafka.dead_letter_publisher(broker, jobs_fetched, "PoisonJobsFetched", "not a JobFetched")
+    dead_letters = kafka.DeadLetters({jobs_fetched: poison_out})
 
     @broker.subscriber(
         jobs_fetched,
         group_id=settings.group(settings.processor_group_id),
         batch=True,
-        decoder=lenient_batch,
+        decoder=kafka.lenient_batch,
         max_records=settings.processor_batch_size,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,  # offsets are committed only after the writes
@@ -58,7 +50,7 @@ def build(settings: Settings) -> FastStream:
         description="Jobs to store, read in batches; a message that is no JobFetched is dead-lettered.",
     )
     async def on_jobs_fetched(
-        messages: Annotated[list[Any], DocumentedAs(JobFetched)], message: KafkaMessage
+        messages: Annotated[list[Any], kafka.DocumentedAs(JobFetched)], message: KafkaMessage
     ) -> None:
         with metrics.batch_handled(message.raw_message), logs.concerning(**logs.identities_of(messages)):
             await import_batch(messages, message.raw_message, jobs, retry, statuses_out, dead_letters)
@@ -68,16 +60,9 @@ def build(settings: Settings) -> FastStream:
     resources.on_close(client.close)
 
     async def start() -> None:
-        await ensure_topics(settings)
+        await kafka.ensure_topics(settings)
         await mongo.prepare(database, INDEXES)
-        if settings.health_port:
-            checks = {
-                "kafka": lambda: broker.ping(timeout=2),
-                "mongodb": health.mongodb(client),
-                "redis": health.redis(redis),
-            }
-            lag = metrics.consumer_lag(broker)
-            stop = await health.serve(settings.health_host, settings.health_port, checks, [lag])
-            resources.on_close(stop)
+        checks = {"mongodb": health.mongodb(client), "redis": health.redis(redis)}
+        await health.serve_probes(settings, broker, checks, resources)
 
     return FastStream(broker, on_startup=[start], after_shutdown=[resources.close])
