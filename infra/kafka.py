@@ -1,4 +1,5 @@
-"""Kafka wiring: topics created at start-up, producers with acks=all and idempotence, dead letters."""
+"""Kafka wiring: topics created at start-up, producers with acks=all and idempotence, publishing many
+messages and waiting once, dead letters."""
 
 import asyncio
 import json
