@@ -14,8 +14,8 @@ from infra.settings import CommonSettings
 from schemas.events import JobFetched, RunStarted, Trigger
 from services.fetcher.normalize import FeedNormalizer
 from services.fetcher.parse.stream import parse_feed
-from services.processor.handlers import import_jobs
-from services.processor.store import INDEXES
+from services.processor.handlers import Retry, import_jobs
+from services.processor.store import INDEXES, MongoJobStore
 
 FEED = "tests/data/workatastartup_jobs_2024.xml"
 BULK_SIZES = (20, 100, 500, 1000)
@@ -37,11 +37,11 @@ def messages(run_id: str, copies: int, retitle: bool = False) -> list[JobFetched
     return [JobFetched(run_id=run_id, trigger_id="bench", feed_id="bench", job=job) for job in jobs]
 
 
-async def timed(batch: list[JobFetched], bulk_size: int, batch_size: int = 500) -> float:
+async def timed(batch: list[JobFetched], jobs: MongoJobStore, batch_size: int = 500) -> float:
     """Jobs per second, in batches of the processor's default size."""
     started = time.perf_counter()
     for offset in range(0, len(batch), batch_size):
-        await import_jobs(batch[offset : offset + batch_size], bulk_size=bulk_size)
+        await import_jobs(batch[offset : offset + batch_size], jobs, Retry(attempts=5))
     return len(batch) / (time.perf_counter() - started)
 
 
@@ -58,7 +58,8 @@ async def main(copies: int) -> None:
         os.environ["MONGODB_DATABASE"] = f"bench_{uuid.uuid4().hex[:8]}"
         client = await mongo.connect(CommonSettings(), INDEXES)
         try:
-            rates = [await timed(batch, bulk_size) for batch in cases.values()]
+            jobs = MongoJobStore(client[os.environ["MONGODB_DATABASE"]].jobs, bulk_size)
+            rates = [await timed(batch, jobs) for batch in cases.values()]
             sys.stdout.write(f"{bulk_size:>9} " + " ".join(f"{rate:>10.0f}" for rate in rates) + "\n")
         finally:
             await client.drop_database(os.environ["MONGODB_DATABASE"])

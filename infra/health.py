@@ -5,11 +5,14 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
 from infra import metrics
+from infra.lifecycle import Resources
 from infra.metrics import Refresh
+from infra.settings import CommonSettings
 
 # However long a client library would wait (PyMongo's server selection, a connect timeout), a
 # dependency that has not answered by then is reported missing: probes and operators wait no longer.
@@ -37,6 +40,16 @@ async def readiness(checks: Checks) -> dict[str, bool]:
     """Each dependency's answer, so that /readyz says which one is missing."""
     answers = await asyncio.gather(*(_safe(check) for check in checks.values()))
     return dict(zip(checks, answers, strict=True))
+
+
+async def serve_probes(
+    settings: CommonSettings, broker: KafkaBroker, checks: Checks, resources: Resources
+) -> None:
+    """When HEALTH_PORT is set, answer probes (Kafka's check first) and scrapes until shutdown."""
+    if settings.health_port:
+        checks = {"kafka": lambda: broker.ping(timeout=2)} | checks
+        lag = metrics.consumer_lag(broker)
+        resources.on_close(await serve(settings.health_host, settings.health_port, checks, [lag]))
 
 
 async def serve(

@@ -35,6 +35,10 @@ class RedisKeys:
         """Set while a host asked us to wait (429/503 Retry-After); the gateway shows it."""
         return f"{self.prefix}throttle:pause:{host}"
 
+    def processor_writes(self) -> str:
+        """The semaphore capping bulk writes across processor replicas (infra.semaphore)."""
+        return f"{self.prefix}processor:writes"
+
     def import_requests(self) -> str:
         """The gateway's token buckets of import requests (one bucket per client under this name)."""
         return f"{self.prefix}gateway:imports"

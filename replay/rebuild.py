@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas.events import Failure, ImportLog, JobStatus, Outcome, RunStatus
-from services.logger.tally import RunEvent, facts_of, settle
+from schemas.events import Failure, ImportLog, JobStatus, Outcome, RunEvent, RunStatus
+from services.logger.tally import facts_of, settle
 
 UNCOMPARED = {"updated_at"}  # when the logger last wrote: not part of what a run did
 

@@ -1,7 +1,6 @@
 """The topics the fetcher writes, declared so the AsyncAPI document shows what it sends, and the
 "publish many and wait" the handlers get as their `Publisher`."""
 
-import asyncio
 from collections.abc import Sequence
 from functools import partial
 
@@ -9,6 +8,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.publisher import DefaultPublisher
 from pydantic import BaseModel
 
+from infra.kafka import Outgoing, publish_all
 from schemas import topics
 from schemas.events import ImportRequested, JobFetched, JobStatus, RunLifecycleEvent
 from services.fetcher.config import Settings
@@ -55,6 +55,4 @@ def publisher(broker: KafkaBroker, settings: Settings) -> Publisher:
 async def publish(
     publishers: dict[str, DefaultPublisher], topic: str, messages: Sequence[tuple[str, BaseModel]]
 ) -> None:
-    """Send every message, then wait for the broker's acknowledgements together."""
-    sent = [await publishers[topic].publish(m, key=k.encode(), no_confirm=True) for k, m in messages]
-    await asyncio.gather(*(confirmed for confirmed in sent if confirmed is not None))  # None: in memory
+    await publish_all(publishers[topic], [Outgoing(message, key.encode()) for key, message in messages])

@@ -1,35 +1,36 @@
-"""Wiring: Kafka batch consumer of jobs.fetched → import_jobs → jobs.status."""
+"""Wiring: Kafka batch consumer of jobs.fetched → handlers.import_batch → jobs.status."""
 
-import asyncio
-import logging
-from collections import Counter
 from typing import Annotated, Any
 
 from faststream import AckPolicy, FastStream
 from faststream.kafka.annotations import KafkaMessage
 from redis.asyncio import Redis
 
-from infra import health, logs, metrics, mongo
-from infra.kafka import DeadLetters, DocumentedAs, ensure_topics, lenient_batch, make_broker, split_poison
+from infra import health, kafka, logs, metrics, mongo
 from infra.lifecycle import Resources
+from infra.redis_keys import RedisKeys
 from infra.semaphore import RedisSemaphore
 from schemas import topics
 from schemas.events import JobFetched, JobStatus, Outcome
 from services.processor.config import Settings
-from services.processor.handlers import import_jobs, rejected_status
-from services.processor.store import INDEXES
-
-log = logging.getLogger("processor")
+from services.processor.handlers import Retry, import_batch
+from services.processor.store import INDEXES, JobDocument, MongoJobStore
 
 
 def build(settings: Settings) -> FastStream:
     for outcome in Outcome:  # each a series from the start, at 0: the first failure shows as a rise
         metrics.JOBS.labels(outcome.value)
-    broker = make_broker(settings, "processor")
+    broker = kafka.make_broker(settings, "processor")
     redis = Redis.from_url(settings.redis_url)
+    client = mongo.client(settings)
     writes = RedisSemaphore(
-        redis, settings.topic("processor:writes"), settings.processor_max_concurrent_writes
+        redis,
+        RedisKeys(settings.kafka_topic_prefix).processor_writes(),
+        settings.processor_max_concurrent_writes,
     )
+    database = client[settings.mongodb_database]
+    jobs = MongoJobStore(database[JobDocument.Settings.name], settings.mongodb_bulk_size, writes.slot)
+    retry = Retry(settings.processor_write_attempts)
     statuses_out = broker.publisher(
         settings.topic(topics.JOBS_STATUS),
         schema=JobStatus,
@@ -37,20 +38,14 @@ def build(settings: Settings) -> FastStream:
         description="One status per job read from jobs.fetched, keyed by run_id.",
     )
     jobs_fetched = settings.topic(topics.JOBS_FETCHED)
-    dead_letter_publisher = broker.publisher(
-        topics.dead_letter(jobs_fetched),
-        schema=bytes,
-        title="PoisonJobsFetched",
-        description="Messages of jobs.fetched that are not a JobFetched, byte for byte with their key; "
-        "headers name the source topic, partition, offset, the reason and the attempt count.",
-    )
-    dead_letters = DeadLetters({jobs_fetched: dead_letter_publisher})
+    poison_out = kafka.dead_letter_publisher(broker, jobs_fetched, "PoisonJobsFetched", "not a JobFetched")
+    dead_letters = kafka.DeadLetters({jobs_fetched: poison_out})
 
     @broker.subscriber(
         jobs_fetched,
         group_id=settings.group(settings.processor_group_id),
         batch=True,
-        decoder=lenient_batch,
+        decoder=kafka.lenient_batch,
         max_records=settings.processor_batch_size,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,  # offsets are committed only after the writes
@@ -58,38 +53,19 @@ def build(settings: Settings) -> FastStream:
         description="Jobs to store, read in batches; a message that is no JobFetched is dead-lettered.",
     )
     async def on_jobs_fetched(
-        messages: Annotated[list[Any], DocumentedAs(JobFetched)], message: KafkaMessage
+        messages: Annotated[list[Any], kafka.DocumentedAs(JobFetched)], message: KafkaMessage
     ) -> None:
         with metrics.batch_handled(message.raw_message), logs.concerning(**logs.identities_of(messages)):
-            batch, poison = split_poison(messages, message.raw_message, JobFetched.model_validate)
-            rejected = [status for item in poison if (status := rejected_status(item.body))]
-            statuses = rejected + await import_jobs(
-                batch, settings.processor_write_attempts, settings.mongodb_bulk_size, writes.slot
-            )
-            sent = [
-                await statuses_out.publish(status, key=status.run_id.encode(), no_confirm=True)
-                for status in statuses
-            ]
-            await asyncio.gather(*sent, dead_letters.send(poison))
-            # Counted once published (a batch that fails comes back), per outcome: 1.5 us a job otherwise.
-            for outcome, count in Counter(status.outcome.value for status in statuses).items():
-                metrics.JOBS.labels(outcome).inc(count)
-            log.info("batch imported", extra={"jobs": len(batch), "poison": len(poison)})
-
-    async def ready() -> bool:
-        return await broker.ping(timeout=2)
+            await import_batch(messages, message.raw_message, jobs, retry, statuses_out, dead_letters)
 
     resources = Resources()
     resources.on_close(redis.aclose)
+    resources.on_close(client.close)
 
     async def start() -> None:
-        await ensure_topics(settings)
-        client = await mongo.connect(settings, INDEXES)
-        resources.on_close(client.close)
-        if settings.health_port:
-            checks = {"kafka": ready, "mongodb": health.mongodb(client), "redis": health.redis(redis)}
-            lag = metrics.consumer_lag(broker)
-            stop = await health.serve(settings.health_host, settings.health_port, checks, [lag])
-            resources.on_close(stop)
+        await kafka.ensure_topics(settings)
+        await mongo.prepare(database, INDEXES)
+        checks = {"mongodb": health.mongodb(client), "redis": health.redis(redis)}
+        await health.serve_probes(settings, broker, checks, resources)
 
     return FastStream(broker, on_startup=[start], after_shutdown=[resources.close])

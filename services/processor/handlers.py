@@ -1,30 +1,39 @@
 """Import a batch of fetched jobs: classify against the store, write, and say what happened."""
 
 import asyncio
-import contextlib
-import functools
 import logging
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
+from aiokafka import ConsumerRecord
+from faststream.kafka.publisher import DefaultPublisher
 from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
-from infra.metrics import STORE_WRITE_RETRIES
+from infra import metrics
+from infra.kafka import DeadLetters, Outgoing, publish_all, split_poison
 from schemas.events import JobFetched, JobStatus, Outcome
 from schemas.job import content_hash
 from services.processor import store
 from services.processor.classify import Stored, classify, needs_write, waves
+from services.processor.store import JobStore
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 Indexed = tuple[int, JobFetched]
 
 
-def no_limit() -> AbstractAsyncContextManager[None]:
-    return contextlib.nullcontext()
+@dataclass(frozen=True)
+class Retry:
+    """How often a wave is tried before its failing writes fail their jobs, and the waits between."""
+
+    attempts: int
+    first_wait_seconds: float = 1.0
+    longest_wait_seconds: float = 10.0
+
+    def wait(self, attempt: int) -> float:
+        return min(self.first_wait_seconds * 2 ** (attempt - 1), self.longest_wait_seconds)
 
 
 @dataclass(frozen=True)
@@ -35,48 +44,87 @@ class Plan:
     operation: store.Write | None
 
 
-async def import_jobs(
-    batch: list[JobFetched], attempts: int = 5, bulk_size: int = 1000, slot: store.WriteSlot = no_limit
-) -> list[JobStatus]:
+@dataclass(frozen=True)
+class Attempt:
+    """One try at a wave: the statuses it settled, and the jobs to try again."""
+
+    statuses: dict[int, JobStatus]
+    again: list[Indexed]
+    failed_writes: int  # of the jobs to try again, those whose write failed (not a lost race)
+
+
+async def import_batch(
+    bodies: list[Any],
+    records: Sequence[ConsumerRecord[Any, Any]],
+    jobs: JobStore,
+    retry: Retry,
+    statuses_out: DefaultPublisher,
+    dead_letters: DeadLetters,
+) -> None:
+    """Store a batch read from jobs.fetched and publish one status per message; poison is dead-lettered."""
+    batch, poison = split_poison(bodies, records, JobFetched.model_validate)
+    rejected = [status for item in poison if (status := rejected_status(item.body))]
+    statuses = rejected + await import_jobs(batch, jobs, retry)
+    await publish_all(statuses_out, [Outgoing(status, status.run_id.encode()) for status in statuses])
+    await dead_letters.send(poison)
+    # Counted once published (a batch that fails comes back), per outcome: 1.5 us a job otherwise.
+    for outcome, count in Counter(status.outcome.value for status in statuses).items():
+        metrics.JOBS.labels(outcome).inc(count)
+    log.info("batch imported", extra={"jobs": len(batch), "poison": len(poison)})
+
+
+async def import_jobs(batch: list[JobFetched], jobs: JobStore, retry: Retry) -> list[JobStatus]:
     """Upsert every job of the batch and return one status per message, in batch order."""
     statuses: dict[int, JobStatus] = {}
     for wave in waves(list(enumerate(batch)), key=lambda pair: pair[1].job.job_key):
-        pending, attempt = wave, 1
-        # Jobs that lost an insert race are classified again; jobs whose write failed are tried
-        # again with backoff, and fail only when the last attempt fails too.
-        while pending:
-            final = attempt >= attempts
-            write = functools.partial(_import_wave, pending, statuses, bulk_size, slot, final)
-            pending, failed_writes = await _with_retries(write, attempts)
-            if failed_writes:
-                STORE_WRITE_RETRIES.inc(failed_writes)
-                attempt += 1
-                await asyncio.sleep(_backoff(attempt))
+        statuses |= await _import_wave(wave, jobs, retry)
     return [statuses[index] for index in range(len(batch))]
 
 
-async def _import_wave(
-    wave: list[Indexed], statuses: dict[int, JobStatus], bulk_size: int, slot: store.WriteSlot, final: bool
-) -> tuple[list[Indexed], int]:
-    """Write one wave; returns the jobs to do again and how many of them had a failed write."""
-    stored = await store.load_stored([message.job.job_key for _, message in wave])
+async def _import_wave(wave: list[Indexed], jobs: JobStore, retry: Retry) -> dict[int, JobStatus]:
+    """Try the wave until every job has its status. Jobs that lost an insert race are classified
+    again at once; a try that failed (the store away, or writes refused for now) is repeated after
+    a wait, and on the last try a write that fails fails its job."""
+    statuses: dict[int, JobStatus] = {}
+    pending, attempt = wave, 1
+    while pending:
+        final = attempt >= retry.attempts
+        try:
+            tried = await _try_wave(pending, jobs, final)
+        except PyMongoError as error:  # transient: the store is down or failing over
+            if final:
+                raise
+            log.warning("store unavailable, retrying", extra={"attempt": attempt, "error": str(error)})
+            tried = Attempt({}, pending, failed_writes=1)
+        statuses |= tried.statuses
+        pending = tried.again
+        if tried.failed_writes:
+            metrics.STORE_WRITE_RETRIES.inc(tried.failed_writes)
+            await asyncio.sleep(retry.wait(attempt))
+            attempt += 1
+    return statuses
+
+
+async def _try_wave(wave: list[Indexed], jobs: JobStore, final: bool) -> Attempt:
+    stored = await jobs.load_stored([message.job.job_key for _, message in wave])
     plans = [_plan(index, message, stored.get(message.job.job_key)) for index, message in wave]
     writing = [plan for plan in plans if plan.operation is not None]
-    result = await store.write([plan.operation for plan in writing if plan.operation], bulk_size, slot)
-    retry: list[Indexed] = []
+    result = await jobs.write([plan.operation for plan in writing if plan.operation])
+    statuses: dict[int, JobStatus] = {}
+    again: list[Indexed] = []
     failed_writes = 0
     for op_index, plan in enumerate(writing):
         error = result.error_message(op_index)
         if result.lost_race(op_index) or (error and not final and not result.permanent(op_index)):
-            retry.append((plan.index, plan.message))
+            again.append((plan.index, plan.message))
             failed_writes += not result.lost_race(op_index)
         elif error:
             statuses[plan.index] = _status(plan.message, Outcome.FAILED, error)
-    retrying = {index for index, _ in retry}
+    trying_again = {index for index, _ in again}
     for plan in plans:
-        if plan.index not in statuses and plan.index not in retrying:
+        if plan.index not in statuses and plan.index not in trying_again:
             statuses[plan.index] = _status(plan.message, plan.outcome, None)
-    return retry, failed_writes
+    return Attempt(statuses, again, failed_writes)
 
 
 def _plan(index: int, message: JobFetched, stored: Stored | None) -> Plan:
@@ -117,20 +165,3 @@ def _status(message: JobFetched, outcome: Outcome, error: str | None) -> JobStat
         reason_code="write_failed" if error else None,
         message=error,
     )
-
-
-async def _with_retries(call: Callable[[], Awaitable[T]], attempts: int) -> T:
-    for attempt in range(1, attempts + 1):
-        try:
-            return await call()
-        except PyMongoError as error:  # transient: the store is down or failing over
-            if attempt == attempts:
-                raise
-            log.warning("store unavailable, retrying", extra={"attempt": attempt, "error": str(error)})
-            STORE_WRITE_RETRIES.inc()
-            await asyncio.sleep(_backoff(attempt))
-    raise AssertionError("unreachable")
-
-
-def _backoff(attempt: int) -> float:
-    return float(min(0.5 * 2**attempt, 10))

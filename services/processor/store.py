@@ -1,16 +1,20 @@
 """The jobs collection: one document per job, written with unordered bulk writes.
 
-`_id` is the job_key: every read and write of the hot path is by `_id`.
+`_id` is the job_key: every read and write of the hot path is by `_id`. The collection is passed
+in (`MongoJobStore`); Beanie's `JobDocument` only declares the stored shape, the collection name
+and the indexes that `infra.mongo` creates at start-up.
 """
 
+import contextlib
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from beanie import Document
 from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, InvalidOperation
 
 from infra.metrics import store_write
@@ -38,15 +42,6 @@ class JobDocument(Job, Document):
 
 
 INDEXES = {JobDocument: [IndexModel([("job_key", ASCENDING)], unique=True, name="job_key_unique")]}
-
-
-async def load_stored(job_keys: list[str]) -> dict[str, Stored]:
-    projection = {"job_key": 1, "content_hash": 1, "created_run_id": 1, "changed_run_id": 1}
-    cursor = JobDocument.get_pymongo_collection().find({"_id": {"$in": job_keys}}, projection)
-    return {
-        doc["job_key"]: Stored(doc["content_hash"], doc["created_run_id"], doc["changed_run_id"])
-        async for doc in cursor
-    }
 
 
 def insert(job: Job, content_hash: str, run_id: str) -> InsertOne[Any]:
@@ -77,20 +72,45 @@ WriteSlot = Callable[[], AbstractAsyncContextManager[None]]
 Write = InsertOne[Any] | UpdateOne
 
 
-async def write(operations: list[Write], bulk_size: int, slot: WriteSlot) -> "WriteResult":
-    """Apply the operations unordered; report the ones that failed, by index."""
-    errors: dict[int, dict[str, Any]] = {}
-    for offset, chunk in chunks(operations, bulk_size):
-        try:
-            async with slot():
-                with store_write("jobs"):
-                    await JobDocument.get_pymongo_collection().bulk_write(chunk, ordered=False)
-        except BulkWriteError as error:
-            errors |= {offset + entry["index"]: entry for entry in error.details.get("writeErrors", [])}
-        except MALFORMED_REPLY as error:  # the driver choked on the reply: the writes are in doubt
-            message = f"malformed reply from the store ({type(error).__name__}: {error})"
-            errors |= {offset + index: {"errmsg": message} for index in range(len(chunk))}
-    return WriteResult(errors)
+def no_limit() -> AbstractAsyncContextManager[None]:
+    return contextlib.nullcontext()
+
+
+class JobStore(Protocol):
+    """What importing needs of the jobs collection; tests pass a failing one in its place."""
+
+    async def load_stored(self, job_keys: list[str]) -> dict[str, Stored]: ...
+
+    async def write(self, operations: list[Write]) -> "WriteResult": ...
+
+
+class MongoJobStore:
+    def __init__(self, jobs: AsyncCollection[Any], bulk_size: int, slot: WriteSlot = no_limit) -> None:
+        """`jobs`: the collection; `slot`: held around each bulk write (the replicas' semaphore)."""
+        self.jobs, self.bulk_size, self.slot = jobs, bulk_size, slot
+
+    async def load_stored(self, job_keys: list[str]) -> dict[str, Stored]:
+        projection = {"job_key": 1, "content_hash": 1, "created_run_id": 1, "changed_run_id": 1}
+        cursor = self.jobs.find({"_id": {"$in": job_keys}}, projection)
+        return {
+            doc["job_key"]: Stored(doc["content_hash"], doc["created_run_id"], doc["changed_run_id"])
+            async for doc in cursor
+        }
+
+    async def write(self, operations: list[Write]) -> "WriteResult":
+        """Apply the operations unordered; report the ones that failed, by index."""
+        errors: dict[int, dict[str, Any]] = {}
+        for offset, chunk in chunks(operations, self.bulk_size):
+            try:
+                async with self.slot():
+                    with store_write("jobs"):
+                        await self.jobs.bulk_write(chunk, ordered=False)
+            except BulkWriteError as error:
+                errors |= {offset + entry["index"]: entry for entry in error.details.get("writeErrors", [])}
+            except MALFORMED_REPLY as error:  # the driver choked on the reply: the writes are in doubt
+                message = f"malformed reply from the store ({type(error).__name__}: {error})"
+                errors |= {offset + index: {"errmsg": message} for index in range(len(chunk))}
+        return WriteResult(errors)
 
 
 @dataclass(frozen=True)
