@@ -31,19 +31,11 @@ from bench.pipeline import SERVICE_SETTINGS
 from infra.kafka import client_options
 from infra.settings import CommonSettings
 from launcher.__main__ import DEMO_FEEDS
+from launcher.chromium import FLAGS as CHROMIUM_FLAGS
 from launcher.feed_server import FeedServer
 from launcher.processes import ROOT, Services, free_port
 
 BIG_JOBS = int(os.environ.get("BENCH_DASHBOARD_JOBS", 20_000))
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Counts frames, long tasks and the table's rewrites; read back once a second.
 WATCH = """() => {
   window.bench = {frames: 0, longTasks: [], mutations: 0};

@@ -9,7 +9,7 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
-from infra import health, logs, metrics
+from infra import health, logs
 from infra.kafka import ensure_topics, make_broker
 from infra.lifecycle import Resources
 from schemas import topics
@@ -39,11 +39,8 @@ def build(settings: Settings) -> FastStream:
     async def start() -> None:
         await ensure_topics(settings)
         await registry.register(deps.feeds, registry.read_feeds_file(settings.feeds_file))
-        if settings.health_port:
-            checks = {"kafka": lambda: broker.ping(timeout=2), "redis": health.redis(deps.redis)}
-            checks["mongodb"] = health.mongodb(deps.feeds.database.client)
-            lag = [metrics.consumer_lag(broker)]
-            resources.on_close(await health.serve(settings.health_host, settings.health_port, checks, lag))
+        checks = {"mongodb": health.mongodb(deps.feeds.database.client), "redis": health.redis(deps.redis)}
+        await health.serve_probes(settings, broker, checks, resources)
 
     async def started() -> None:
         resources.run_in_background(handlers.recover(deps))

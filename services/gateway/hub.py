@@ -129,7 +129,6 @@ class Hub:
         self.queue_size, self.progress_interval = queue_size, progress_interval
         self.outboxes: set[Outbox] = set()
         self.progress = Progress()
-        self.delivered = 0  # frames handed to a client's socket
         self.dropped = 0  # clients disconnected for letting their outbox overflow
 
     def __len__(self) -> int:

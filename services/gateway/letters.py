@@ -31,7 +31,7 @@ class Letters:
         self.settings = settings
         self.consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False)
         self.admin = AIOKafkaAdminClient(**client_options(settings))
-        self.lock = asyncio.Lock()  # one consumer: one reader at a time assigns and seeks it
+        self.lock = asyncio.Lock()
 
     async def start(self) -> None:
         await self.consumer.start()
@@ -44,32 +44,32 @@ class Letters:
     async def summary(self) -> list[DeadLetterTopic]:
         """Every pipeline topic's dead letters: how many are kept and how many were redriven."""
         redriven_below = await self._redriven_below()
-        summary = []
-        async with self.lock:
-            for source in topics.ALL:
-                partitions = await self._partitions(source)
-                first = await self.consumer.beginning_offsets(partitions) if partitions else {}
-                last = await self.consumer.end_offsets(partitions) if partitions else {}
-                kept = sum(last[tp] - first[tp] for tp in partitions)
-                redriven = sum(
+        by_source = await self._partitions(*topics.ALL)
+        every = [tp for partitions in by_source.values() for tp in partitions]
+        first = await self.consumer.beginning_offsets(every) if every else {}
+        last = await self.consumer.end_offsets(every) if every else {}
+        return [
+            DeadLetterTopic(
+                source_topic=source,
+                count=sum(last[tp] - first[tp] for tp in partitions),
+                redriven=sum(
                     max(0, min(redriven_below.get(tp, 0), last[tp]) - first[tp]) for tp in partitions
-                )
-                summary.append(DeadLetterTopic(source_topic=source, count=kept, redriven=redriven))
-        return summary
+                ),
+            )
+            for source, partitions in by_source.items()
+        ]
 
     async def page(self, source: str, limit: int, cursor: str | None) -> Page[DeadLetterView]:
         """The newest `limit` letters below the cursor (per partition: the first offset not to read)."""
         before = _decode(cursor) if cursor else {}
         redriven_below = await self._redriven_below()
-        async with self.lock:
-            partitions = await self._partitions(source)
-            if not partitions:
-                return Page(items=[])
-            first = await self.consumer.beginning_offsets(partitions)
-            last = await self.consumer.end_offsets(partitions)
-            ends = {tp: min(before.get(tp.partition, last[tp]), last[tp]) for tp in partitions}
-            windows = {tp: (max(first[tp], ends[tp] - limit), ends[tp]) for tp in partitions}
-            records = await self._read(windows)
+        partitions = (await self._partitions(source))[source]
+        if not partitions:
+            return Page(items=[])
+        first = await self.consumer.beginning_offsets(partitions)
+        last = await self.consumer.end_offsets(partitions)
+        ends = {tp: min(before.get(tp.partition, last[tp]), last[tp]) for tp in partitions}
+        records = await self._read({tp: (max(first[tp], ends[tp] - limit), ends[tp]) for tp in partitions})
         newest = sorted(records, key=lambda record: (record.timestamp, record.offset), reverse=True)[:limit]
         below = dict(ends)
         for record in newest:
@@ -81,29 +81,34 @@ class Letters:
             next_cursor=_encode({tp.partition: offset for tp, offset in below.items()}) if more else None,
         )
 
-    async def _partitions(self, source: str) -> list[TopicPartition]:
+    async def _partitions(self, *sources: str) -> dict[str, list[TopicPartition]]:
+        """The partitions of each source's dead-letter topic (none while it does not exist)."""
+        names = {source: topics.dead_letter(self.settings.topic(source)) for source in sources}
         # The admin client's metadata request, unlike a consumer's, never creates a missing topic.
-        name = topics.dead_letter(self.settings.topic(source))
-        if name not in await self.admin.list_topics():
-            return []
-        [description] = await self.admin.describe_topics([name])
-        return sorted(TopicPartition(name, found["partition"]) for found in description["partitions"])
+        existing = set(await self.admin.list_topics())
+        found = [name for name in names.values() if name in existing]
+        described = (
+            {d["topic"]: d["partitions"] for d in await self.admin.describe_topics(found)} if found else {}
+        )
+        return {
+            source: sorted(TopicPartition(name, p["partition"]) for p in described.get(name, []))
+            for source, name in names.items()
+        }
 
     async def _read(self, windows: dict[TopicPartition, tuple[int, int]]) -> list[ConsumerRecord[Any, Any]]:
         wanted = {tp: window for tp, window in windows.items() if window[0] < window[1]}
-        if not wanted:
-            return []
-        self.consumer.assign(list(wanted))
-        for tp, (start, _) in wanted.items():
-            self.consumer.seek(tp, start)
         records: list[ConsumerRecord[Any, Any]] = []
-        while wanted:
-            batches = await self.consumer.getmany(*wanted, timeout_ms=1000)
-            for tp, found in batches.items():
-                records += [record for record in found if record.offset < wanted[tp][1]]
-                if await self.consumer.position(tp) >= wanted[tp][1]:
-                    del wanted[tp]
-        self.consumer.assign([])
+        async with self.lock:  # one consumer: one reader at a time assigns and seeks it
+            self.consumer.assign(list(wanted))
+            for tp, (start, _) in wanted.items():
+                self.consumer.seek(tp, start)
+            while wanted:
+                batches = await self.consumer.getmany(*wanted, timeout_ms=1000)
+                for tp, found in batches.items():
+                    records += [record for record in found if record.offset < wanted[tp][1]]
+                    if await self.consumer.position(tp) >= wanted[tp][1]:
+                        del wanted[tp]
+            self.consumer.assign([])
         return records
 
     async def _redriven_below(self) -> dict[TopicPartition, int]:

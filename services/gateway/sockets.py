@@ -21,7 +21,7 @@ async def serve(socket: WebSocket, hub: Hub) -> None:
     outbox = hub.join()
     try:
         with WEBSOCKET_CLIENTS.track_inprogress():
-            reading, writing = _read(socket, hub, outbox), _write(socket, hub, outbox)
+            reading, writing = _read(socket, hub, outbox), _write(socket, outbox)
             await _until_first_ends(reading, writing, outbox.dropped.wait())
     finally:
         hub.leave(outbox)
@@ -36,11 +36,10 @@ async def _read(socket: WebSocket, hub: Hub, outbox: Outbox) -> None:
         hub.request(outbox, message.get("text"))
 
 
-async def _write(socket: WebSocket, hub: Hub, outbox: Outbox) -> None:
+async def _write(socket: WebSocket, outbox: Outbox) -> None:
     while True:
         # Sends return without suspending while the transport takes data: a full outbox drains at once.
         await socket.send_text(await outbox.next())
-        hub.delivered += 1
         WEBSOCKET_FRAMES.inc()
 
 

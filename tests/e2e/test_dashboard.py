@@ -19,22 +19,13 @@ from pymongo import AsyncMongoClient
 
 from infra.kafka import client_options
 from infra.settings import CommonSettings
+from launcher.chromium import FLAGS as CHROMIUM_FLAGS
 from launcher.processes import Services
 from schemas import topics
 from schemas.events import ImportRequested, Trigger
 from tests.conftest import DATA, eventually
 from tests.e2e.conftest import FEEDS, running_services
 from tests.proxy import Proxy, proxied
-
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
