@@ -125,6 +125,11 @@ class TestIdentityPerFormat:
         )
         assert job.date_posted == datetime(2024, 5, 1, 8, tzinfo=UTC)
 
+    def test_an_atom_link_with_a_prefixed_attribute_keeps_its_href(self) -> None:
+        body = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>8</id><title>T</title>
+            <link rel="alternate" href="https://e.com/jobs/8" xml:lang="en"/></entry></feed>"""
+        assert normalize_item(parse_feed(body).items[0], "atom", "e.com").url == "https://e.com/jobs/8"
+
 
 class TestInvalidItems:
     def test_an_item_without_title_is_invalid_but_keeps_its_key(self) -> None:

@@ -127,7 +127,8 @@ def _localized(children: dict[str, Any]) -> dict[str, Any]:
     localized: dict[str, Any] = {}
     # Unprefixed keys first, so `title` comes before `dc:title` when both are merged.
     for key in sorted(children, key=lambda key: ":" in key):
-        local = ("@" if key.startswith("@") else "") + key.rpartition(":")[2]
+        attribute, name = ("@", key[1:]) if key.startswith("@") else ("", key)
+        local = attribute + name.rpartition(":")[2]  # "dc:title" -> "title", "@xml:lang" -> "@lang"
         if local in localized:
             localized[local] = _as_list(localized[local]) + _as_list(children[key])
         else:
