@@ -44,6 +44,7 @@ except ImportError:  # main's flat layout, for the "before" figures
 from services.fetcher import handlers
 from services.fetcher.normalize import normalize_item
 from services.fetcher.parse import stream_feed
+from services.gateway import feeds as gateway_feeds
 
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "synthetic_jobicy_job_feed.xml"
 PACKAGE = "services.fetcher."
@@ -174,7 +175,8 @@ async def walk_feed(show_steps: bool) -> None:
     unique = uuid.uuid4().hex[:10]
     settings = Settings(kafka_topic_prefix=f"walk-{unique}.", mongodb_database=f"walk_{unique}")
     client: AsyncMongoClient[Any] = AsyncMongoClient(settings.mongodb_url, tz_aware=True)
-    feeds = client[settings.mongodb_database][registry.COLLECTION]
+    database = client[settings.mongodb_database]
+    feeds = registry.Feeds.of(database)
     redis = Redis.from_url(settings.redis_url)
     http = make_client(timeout=10, connect_timeout=5, user_agent="walk", allow_private=True)
     server, url = serve(one_item_feed())
@@ -185,7 +187,7 @@ async def walk_feed(show_steps: bool) -> None:
 
     try:
         feed = Feed(id="walk", url=url)
-        await registry.register(feeds, [feed])
+        await gateway_feeds.register(database, [feed])  # the registry's writer
         deps = handlers.Dependencies(settings, http, redis, feeds, publish, partial(datetime.now, UTC))
         request = ImportRequested(trigger_id=unique, trigger=Trigger.MANUAL, feeds=[feed.id])
         walk = Walk()

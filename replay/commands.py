@@ -17,7 +17,7 @@ from replay.plan import Plan, make_plan, show
 from replay.progress import bar
 from replay.reading import Reader
 from replay.window import Selection, SelectionError
-from schemas import topics
+from schemas import collections, topics
 
 Confirm = Callable[[str], bool]
 show_plan = show
@@ -47,7 +47,7 @@ async def replay_jobs(settings: Settings, selection: Selection, confirm: Confirm
     found = await plan(settings, selection)
     show(found, Console())
     async with store(settings) as database:
-        cursor = database.import_logs.find({"_id": {"$in": list(found.by_run)}}, {"feed_url": 1})
+        cursor = database[collections.IMPORT_LOGS].find({"_id": {"$in": list(found.by_run)}}, {"feed_url": 1})
         feed_urls = {
             document["_id"]: document["feed_url"] async for document in cursor if document.get("feed_url")
         }

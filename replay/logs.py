@@ -17,7 +17,7 @@ from rich.progress import Progress
 from infra.settings import CommonSettings
 from replay.reading import Reader, decoded
 from replay.rebuild import RunHistory, differences, rebuild
-from schemas import topics
+from schemas import collections, topics
 from schemas.events import ImportLog, JobStatus, RunStatus, run_event_adapter
 
 
@@ -57,7 +57,7 @@ def _add(history: RunHistory, body: dict[str, Any], heard_at: datetime) -> None:
 async def rebuild_logs(
     database: AsyncDatabase[Any], histories: dict[str, RunHistory], failures_kept: int
 ) -> list[RebuiltLog]:
-    found = database.import_logs.find({"_id": {"$in": list(histories)}})
+    found = database[collections.IMPORT_LOGS].find({"_id": {"$in": list(histories)}})
     stored = {document["_id"]: document async for document in found}
     rebuilt = []
     for run_id, history in histories.items():
@@ -98,12 +98,12 @@ async def _write(database: AsyncDatabase[Any], item: RebuiltLog, fields: dict[st
     run_id = item.log.run_id
     if item.document is None:
         try:
-            await database.import_logs.insert_one({"_id": run_id} | fields | {"version": 1})
+            await database[collections.IMPORT_LOGS].insert_one({"_id": run_id} | fields | {"version": 1})
         except DuplicateKeyError:
             return False
         return True
     version = item.document.get("version")
-    result = await database.import_logs.update_one(
+    result = await database[collections.IMPORT_LOGS].update_one(
         {"_id": run_id, "version": version}, {"$set": fields, "$inc": {"version": 1}}
     )
     return bool(result.matched_count)

@@ -12,6 +12,7 @@ from rich.table import Table
 from replay.progress import bar
 from replay.reading import PartitionRange, Reader, decoded
 from replay.window import Selection, SelectionError, identity_of
+from schemas.collections import IMPORT_LOGS
 
 
 @dataclass
@@ -60,7 +61,7 @@ async def make_plan(reader: Reader, topic: str, selection: Selection, database: 
                 plan.add(record, identity.feed_id, identity.run_id)
     _check_named(plan, selection)
     runs = [run for run in plan.by_run if run != "(none)"]
-    plan.runs_logged = await database.import_logs.count_documents({"_id": {"$in": runs}}) if runs else 0
+    plan.runs_logged = await database[IMPORT_LOGS].count_documents({"_id": {"$in": runs}}) if runs else 0
     return plan
 
 

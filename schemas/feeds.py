@@ -1,4 +1,5 @@
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, StrictBool
 
@@ -22,7 +23,7 @@ Source = Annotated[str, Field(max_length=200)]
 
 
 class Feed(BaseModel):
-    """One entry of the feeds registry (`FEEDS_FILE` and the `feeds` collection)."""
+    """One entry of the feeds registry (`FEEDS_FILE` and the `feeds` collection, which the gateway writes)."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=100)
     url: str
@@ -37,3 +38,45 @@ class Feed(BaseModel):
 
 class FeedsFile(BaseModel):
     feeds: list[Feed]
+
+
+class FeedHealth(BaseModel):
+    """What fetching a feed taught the fetcher: the `feed_health` collection, keyed by feed id.
+
+    `moved_to` (after a permanent redirect, or the feed an HTML page advertises), `source` (the page's
+    site, kept when the feed it advertises lives on another) and the validators hold for the registry
+    address they were learnt at, `for_url`: once the registry names another address they no longer apply.
+    """
+
+    for_url: str | None = None
+    moved_to: str | None = None
+    source: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    next_check_at: datetime | None = None
+
+    def at(self, url: str) -> "FeedHealth":
+        """These facts as they hold for the registry address `url`."""
+        if self.for_url == url:
+            return self
+        dropped = {"moved_to": None, "source": None, "etag": None, "last_modified": None}
+        return self.model_copy(update={"for_url": url} | dropped)
+
+
+def joined(registered: dict[str, Any], health: dict[str, Any] | None) -> dict[str, Any]:
+    """A registry entry with its health: `url` is where the feed lives now, `previous_url` the
+    registry's address when the feed moved."""
+    facts = FeedHealth.model_validate(health or {}).at(registered["url"])
+    return (
+        registered
+        | facts.model_dump(exclude={"for_url", "moved_to", "source"})
+        | {
+            "url": facts.moved_to or registered["url"],
+            "previous_url": registered["url"] if facts.moved_to else None,
+            "source": registered.get("source") or facts.source,
+        }
+    )

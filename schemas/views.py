@@ -66,7 +66,8 @@ class LastRun(View):
 class FeedView(Feed, View):
     """A registry entry and its health. Secrets in `url` and `previous_url` are redacted.
 
-    `paused_seconds`: how long the feed's host stays paused after a 429/503 (0: not paused).
+    `paused_seconds`: how long the feed's host stays paused after a 429/503 (0: not paused);
+    `next_check_at` is null for a feed never checked, which is due at once.
     """
 
     origin: Literal["file", "api"] = "file"

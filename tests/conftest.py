@@ -73,6 +73,7 @@ async def namespace(stack: CommonSettings) -> AsyncIterator[dict[str, str]]:
         "REDIS_URL": stack.redis_url,
         "KAFKA_TOPIC_PREFIX": prefix,
         "MONGODB_DATABASE": f"test_{unique}",
+        "FEEDS_FILE": str(DATA / "no-feeds.yaml"),  # a gateway registers no feeds unless a test says
     }
     await _delete_topics(stack, prefix)
 

@@ -38,8 +38,10 @@ def build(settings: Settings) -> FastStream:
 
     async def start() -> None:
         await ensure_topics(settings)
-        await registry.register(deps.feeds, registry.read_feeds_file(settings.feeds_file))
-        checks = {"mongodb": health.mongodb(deps.feeds.database.client), "redis": health.redis(deps.redis)}
+        checks = {
+            "mongodb": health.mongodb(deps.feeds.health.database.client),
+            "redis": health.redis(deps.redis),
+        }
         await health.serve_probes(settings, broker, checks, resources)
 
     async def started() -> None:
@@ -64,6 +66,6 @@ def _dependencies(settings: Settings, broker: KafkaBroker, resources: Resources)
     )
     for close in (http.aclose, redis.aclose, mongo.close):
         resources.on_close(close)
-    feeds = mongo[settings.mongodb_database][registry.COLLECTION]
+    feeds = registry.Feeds.of(mongo[settings.mongodb_database])
     publish = publishers.publisher(broker, settings)
     return handlers.Dependencies(settings, http, redis, feeds, publish, partial(datetime.now, UTC))

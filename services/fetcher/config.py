@@ -1,13 +1,11 @@
 import os
 import socket
-from pathlib import Path
 
 from infra.settings import CommonSettings
 from services.fetcher.parse.stream import MAX_ITEMS
 
 
 class Settings(CommonSettings):
-    feeds_file: Path = Path("deploy/feeds.yaml")
     fetcher_group_id: str = "fetcher"
     fetch_allow_private_networks: bool = False
     fetch_timeout_seconds: float = 30.0

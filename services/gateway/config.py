@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from infra.settings import CommonSettings
 
 
@@ -5,6 +7,8 @@ class Settings(CommonSettings):
     # Loopback unless told otherwise: containers set GATEWAY_HOST=0.0.0.0.
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8080
+    # The registry's entries kept in a file, synchronised at start (services/gateway/feeds.py).
+    feeds_file: Path = Path("deploy/feeds.yaml")
     gateway_page_size: int = 50
     gateway_max_page_size: int = 500
     # Comma-separated bearer tokens, so one can be rotated while another is in use. None set:

@@ -5,6 +5,7 @@ Module-level functions: the hub comes in as a parameter, the rest from the app's
 wiring in `app.py` and its lifespan).
 """
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,10 +42,15 @@ async def readyz(request: Request) -> Response:
             "kafka": lambda: state.broker.ping(timeout=2),
             "mongodb": health.mongodb(state.mongo),
             "redis": health.redis(state.redis),
+            "feeds_file": lambda: _is_set(state.feeds_registered),
         }
     )
     ok = all(checks.values())
     return JSONResponse({"ok": ok, "checks": checks}, 200 if ok else 503)
+
+
+async def _is_set(event: asyncio.Event) -> bool:
+    return event.is_set()
 
 
 @router.get("/metrics")

@@ -1,4 +1,5 @@
-"""What the gateway opens for its life: the store, Redis, the broker and the dead-letter reader.
+"""What the gateway opens for its life: the store, Redis, the broker and the dead-letter reader;
+and, once the store answers, the registry made to agree with FEEDS_FILE (ready only then).
 
 They go on `app.state`, next to what the wiring built, where endpoints find them. (Starlette's
 yielded lifespan state is not used: the in-process tests drive `lifespan_context` directly, which
@@ -16,6 +17,7 @@ from redis.asyncio import Redis
 
 from infra.kafka import ensure_topics
 from infra.throttle import TokenBucket
+from services.gateway import feeds
 from services.gateway.letters import Letters
 
 
@@ -30,12 +32,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     per_second = settings.gateway_import_requests_per_minute / 60
     bucket = TokenBucket(redis, state.keys.import_requests(), settings.gateway_import_burst, per_second)
     state.import_bucket, state.letters = bucket, Letters(settings)
+    entries = feeds.read_feeds_file(settings.feeds_file)  # a file that is not valid stops the start
+    state.feeds_registered = asyncio.Event()
     await ensure_topics(settings)
     await state.broker.start()
     await state.letters.start()
-    progress = asyncio.create_task(state.hub.run())
+    tasks = [
+        asyncio.create_task(state.hub.run()),
+        asyncio.create_task(feeds.register_once_possible(state.db, entries, state.feeds_registered)),
+    ]
     yield
-    progress.cancel()
+    for task in tasks:
+        task.cancel()
     await state.letters.stop()
     await state.broker.stop()
     await redis.aclose()

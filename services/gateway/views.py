@@ -18,6 +18,8 @@ from redis.exceptions import RedisError
 from infra.redact import redact_url
 from infra.redis_keys import RedisKeys
 from infra.throttle import paused_for
+from schemas import collections
+from schemas.feeds import joined
 from schemas.job import EmploymentType, WorkplaceType
 from schemas.views import FeedView, ImportLogView, JobStatusView, JobView, LastRun, Page
 
@@ -34,7 +36,7 @@ async def imports(
     if cursor:
         [after] = _decode(cursor, 1)
         query["_id"] = {"$lt": str(after)}
-    found = db.import_logs.find(query).sort("_id", DESCENDING).limit(limit)
+    found = db[collections.IMPORT_LOGS].find(query).sort("_id", DESCENDING).limit(limit)
     rows = [ImportLogView.model_validate(row) async for row in found]
     return Page(items=rows, next_cursor=_encode(rows[-1].run_id) if len(rows) == limit else None)
 
@@ -55,7 +57,7 @@ def _import_filters(
 
 
 async def one_import(db: AsyncDatabase[Any], run_id: str) -> ImportLogView | None:
-    found = await db.import_logs.find_one({"_id": run_id})
+    found = await db[collections.IMPORT_LOGS].find_one({"_id": run_id})
     return None if found is None else ImportLogView.model_validate(found)
 
 
@@ -71,28 +73,38 @@ async def statuses(
     query: dict[str, Any] = {"_id": {"$gt": after, "$lt": f"{run_id}!"}}
     if outcome:
         query["outcome"] = outcome
-    found = db.job_statuses.find(query).sort("_id", ASCENDING).limit(limit)
+    found = db[collections.JOB_STATUSES].find(query).sort("_id", ASCENDING).limit(limit)
     rows = [(row["_id"], JobStatusView.model_validate(row)) async for row in found]
     last = rows[-1][0] if len(rows) == limit else None
     return Page(items=[row for _, row in rows], next_cursor=last and _encode(last))
 
 
 async def feeds(db: AsyncDatabase[Any], redis: Any, keys: RedisKeys) -> list[FeedView]:
-    return [await _feed(db, redis, keys, row) async for row in db.feeds.find({}).sort("_id", ASCENDING)]
+    registered = await db[collections.FEEDS].find({}).sort("_id", ASCENDING).to_list()
+    ids = [row["_id"] for row in registered]
+    health = {row["_id"]: row async for row in db[collections.FEED_HEALTH].find({"_id": {"$in": ids}})}
+    return [await _feed(db, redis, keys, row, health.get(row["_id"])) for row in registered]
 
 
 async def feed(db: AsyncDatabase[Any], redis: Any, keys: RedisKeys, feed_id: str) -> FeedView | None:
-    found = await db.feeds.find_one({"_id": feed_id})
-    return None if found is None else await _feed(db, redis, keys, found)
+    found = await db[collections.FEEDS].find_one({"_id": feed_id})
+    if found is None:
+        return None
+    return await _feed(db, redis, keys, found, await db[collections.FEED_HEALTH].find_one({"_id": feed_id}))
 
 
-async def _feed(db: AsyncDatabase[Any], redis: Any, keys: RedisKeys, row: dict[str, Any]) -> FeedView:
+async def _feed(
+    db: AsyncDatabase[Any],
+    redis: Any,
+    keys: RedisKeys,
+    registered: dict[str, Any],
+    health: dict[str, Any] | None,
+) -> FeedView:
     """Secrets in feed URLs (query tokens, passwords) never leave the service."""
-    last = await db.import_logs.find_one({"feed_id": row["_id"]}, sort=[("_id", DESCENDING)])
+    row = joined(registered, health)
+    last = await db[collections.IMPORT_LOGS].find_one({"feed_id": row["_id"]}, sort=[("_id", DESCENDING)])
     row["last_run"] = last and LastRun.model_validate(last)
-    row["paused_seconds"] = await _paused(
-        redis, keys.host_pause(urlsplit(row.get("url") or "").hostname or "")
-    )
+    row["paused_seconds"] = await _paused(redis, keys.host_pause(urlsplit(row["url"]).hostname or ""))
     for name in ("url", "previous_url"):
         if row.get(name):
             row[name] = redact_url(row[name])
@@ -108,11 +120,13 @@ async def _paused(redis: Any, pause_key: str) -> float:
 
 
 async def known_feeds(db: AsyncDatabase[Any], references: list[str]) -> set[str]:
-    """Which of these feed ids or URLs the registry knows."""
+    """Which of these feed ids or URLs the registry knows (a feed's URL may be where it moved)."""
     query = {"$or": [{"_id": {"$in": references}}, {"url": {"$in": references}}]}
-    return {
-        ref for row in await db.feeds.find(query, {"url": 1}).to_list() for ref in (row["_id"], row["url"])
+    known = {
+        ref for row in await db[collections.FEEDS].find(query, {"url": 1}).to_list() for ref in row.values()
     }
+    moved = db[collections.FEED_HEALTH].find({"moved_to": {"$in": references}}, {"moved_to": 1})
+    return known | {row["moved_to"] async for row in moved}
 
 
 async def jobs(db: AsyncDatabase[Any], limit: int, cursor: str | None, **filters: Any) -> Page[JobView]:
@@ -125,7 +139,9 @@ async def jobs(db: AsyncDatabase[Any], limit: int, cursor: str | None, **filters
             {"$or": [{"first_seen_at": {"$lt": at}}, {"first_seen_at": at, "_id": {"$lt": key}}]}
         ]
     order = [("first_seen_at", DESCENDING), ("_id", DESCENDING)]
-    rows = [JobView.model_validate(row) async for row in db.jobs.find(query).sort(order).limit(limit)]
+    rows = [
+        JobView.model_validate(row) async for row in db[collections.JOBS].find(query).sort(order).limit(limit)
+    ]
     last = rows[-1] if len(rows) == limit else None
     return Page(items=rows, next_cursor=last and _encode(_iso(last.first_seen_at), last.job_key))
 
@@ -163,7 +179,7 @@ def _containing(text: str) -> dict[str, str]:
 
 
 async def job(db: AsyncDatabase[Any], job_key: str) -> JobView | None:
-    found = await db.jobs.find_one({"_id": job_key})
+    found = await db[collections.JOBS].find_one({"_id": job_key})
     return None if found is None else JobView.model_validate(found)
 
 

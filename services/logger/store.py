@@ -22,6 +22,7 @@ from pymongo.errors import BulkWriteError
 
 from infra.metrics import store_write
 from infra.mongo import DUPLICATE_KEY, chunks
+from schemas import collections
 from schemas.events import Failure, ImportLog, JobStatus, Outcome, RunStatus
 
 
@@ -29,7 +30,7 @@ class ImportLogDocument(ImportLog, Document):
     id: str | None = None  # type: ignore[assignment]  # the run_id
 
     class Settings:
-        name = "import_logs"
+        name = collections.IMPORT_LOGS
 
 
 class JobStatusDocument(JobStatus, Document):
@@ -37,7 +38,7 @@ class JobStatusDocument(JobStatus, Document):
     recorded_at: datetime
 
     class Settings:
-        name = "job_statuses"
+        name = collections.JOB_STATUSES
 
 
 class OpenRunDocument(Document):
@@ -45,7 +46,7 @@ class OpenRunDocument(Document):
     heard_at: datetime
 
     class Settings:
-        name = "open_runs"
+        name = collections.OPEN_RUNS
 
 
 INDEXES = {

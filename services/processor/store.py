@@ -19,6 +19,7 @@ from pymongo.errors import BulkWriteError, InvalidOperation
 
 from infra.metrics import store_write
 from infra.mongo import DUPLICATE_KEY, chunks
+from schemas import collections
 from schemas.job import Job
 from services.processor.classify import Stored
 
@@ -38,7 +39,7 @@ class JobDocument(Job, Document):
     changed_at: datetime
 
     class Settings:
-        name = "jobs"
+        name = collections.JOBS
 
 
 INDEXES = {JobDocument: [IndexModel([("job_key", ASCENDING)], unique=True, name="job_key_unique")]}

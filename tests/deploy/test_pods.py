@@ -66,7 +66,8 @@ class Pods(Services):
     def __init__(
         self, env: dict[str, str], log_dir: Path, feeds_file: Path, writable_tmp: bool = True
     ) -> None:
-        super().__init__(env, log_dir, free_port())
+        # The pod's own FEEDS_FILE, where `feeds_file` is bound, not the namespace's.
+        super().__init__({name: value for name, value in env.items() if name != "FEEDS_FILE"}, log_dir, free_port())
         self.manifests = render("base")
         self.deployments = of_kind(self.manifests, "Deployment")
         self.feeds_file, self.writable_tmp = feeds_file, writable_tmp
@@ -88,7 +89,7 @@ class Pods(Services):
         security = container(self.deployment(name))["securityContext"]
         volumes = {volume["name"]: volume for volume in spec["volumes"]}
         [tmp] = [m for m in container(self.deployment(name))["volumeMounts"] if m["mountPath"] == "/tmp"]
-        feeds_file = config_env(self.manifests, self.deployments["fetcher"])["FEEDS_FILE"]
+        feeds_file = config_env(self.manifests, self.deployments["gateway"])["FEEDS_FILE"]
         sandbox = [
             *("--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"),
             *("--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib"),

@@ -230,7 +230,7 @@ async def test_a_paused_feed_is_skipped_by_the_scheduler_until_resumed(
     # Time passes: both feeds come due. The scheduler checks the kept one and skips the paused.
     database = AsyncMongoClient(services.env["MONGODB_URL"])[services.env["MONGODB_DATABASE"]]
     past = datetime.now(UTC) - timedelta(minutes=1)
-    await database.feeds.update_many({}, {"$set": {"next_check_at": past}})
+    await database.feed_health.update_many({}, {"$set": {"next_check_at": past}})
     await eventually(lambda: two_completed(services, "kept"), timeout=90)
     assert len(await runs_of(services, "paused")) == 1
     assert [run["trigger"] for run in await runs_of(services, "kept")] == ["schedule", "schedule"]

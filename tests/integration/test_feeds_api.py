@@ -10,6 +10,7 @@ import pytest
 
 from schemas.feeds import Feed
 from services.fetcher.registry import feeds as registry
+from services.gateway import feeds as gateway_feeds
 from services.gateway.app import build
 from services.gateway.config import Settings
 
@@ -35,9 +36,9 @@ async def api(
 
 
 @pytest.fixture
-def feeds(database: Any) -> Any:
-    """The registry's collection, as the fetcher reads and writes it."""
-    return database.feeds
+def feeds(database: Any) -> registry.Feeds:
+    """The registry and the feeds' health, as the fetcher reads and writes them."""
+    return registry.Feeds.of(database)
 
 
 # Adding
@@ -55,12 +56,12 @@ async def test_a_feed_added_through_the_api_is_listed_with_its_health(api: httpx
         True,
         {"company": "employer"},
     )
-    assert listed["consecutive_failures"] == 0 and listed["next_check_at"]  # due at once
+    assert listed["consecutive_failures"] == 0 and listed["next_check_at"] is None  # never checked: due
     assert "etag" not in listed and "last_modified" not in listed
 
 
 async def test_a_feed_added_through_the_api_is_due_for_the_fetcher(
-    api: httpx.AsyncClient, feeds: Any
+    api: httpx.AsyncClient, feeds: registry.Feeds
 ) -> None:
     await api.post("/api/feeds", json=NEW)
     due = await registry.due(feeds, datetime.now(UTC))
@@ -104,7 +105,7 @@ async def test_a_body_that_is_not_a_json_object_is_refused(api: httpx.AsyncClien
 
 
 async def test_a_feed_is_changed_and_the_change_is_what_the_fetcher_reads(
-    api: httpx.AsyncClient, feeds: Any
+    api: httpx.AsyncClient, feeds: registry.Feeds
 ) -> None:
     await api.post("/api/feeds", json=NEW)
 
@@ -118,7 +119,9 @@ async def test_a_feed_is_changed_and_the_change_is_what_the_fetcher_reads(
     assert (feed.url, feed.max_bytes, feed.interval_minutes) == ("https://acme.example/v2", 1000, 30)
 
 
-async def test_a_new_address_drops_the_validators_of_the_old_one(api: httpx.AsyncClient, feeds: Any) -> None:
+async def test_a_new_address_drops_the_validators_of_the_old_one(
+    api: httpx.AsyncClient, feeds: registry.Feeds
+) -> None:
     await api.post("/api/feeds", json=NEW)
     await registry.record_success(feeds, "acme-jobs", etag='"old"', last_modified=None)
 
@@ -128,12 +131,16 @@ async def test_a_new_address_drops_the_validators_of_the_old_one(api: httpx.Asyn
     assert feed is not None and feed.etag is None
 
 
-async def test_changing_a_file_feed_takes_it_over_from_the_file(api: httpx.AsyncClient, feeds: Any) -> None:
-    await registry.register(feeds, [Feed(id="from-file", url="https://file.example/feed")])
+async def test_changing_a_file_feed_takes_it_over_from_the_file(
+    api: httpx.AsyncClient, feeds: registry.Feeds
+) -> None:
+    await gateway_feeds.register(
+        feeds.registry.database, [Feed(id="from-file", url="https://file.example/feed")]
+    )
 
     await api.patch("/api/feeds/from-file", json={"interval_minutes": 15})
-    await registry.register(
-        feeds, [Feed(id="from-file", url="https://file.example/feed", interval_minutes=90)]
+    await gateway_feeds.register(
+        feeds.registry.database, [Feed(id="from-file", url="https://file.example/feed", interval_minutes=90)]
     )
 
     row = (await api.get("/api/feeds/from-file")).json()
@@ -153,7 +160,9 @@ async def test_an_invalid_change_is_refused_and_changes_nothing(
     assert (await api.get("/api/feeds/acme-jobs")).json() == before
 
 
-async def test_deleting_a_feed_disables_it_and_keeps_its_health(api: httpx.AsyncClient, feeds: Any) -> None:
+async def test_deleting_a_feed_disables_it_and_keeps_its_health(
+    api: httpx.AsyncClient, feeds: registry.Feeds
+) -> None:
     await api.post("/api/feeds", json=NEW)
     await registry.record_failure(feeds, "acme-jobs", error="HTTP 500")
 

@@ -24,6 +24,7 @@ from services.fetcher.config import Settings
 from services.fetcher.download.transport import make_client
 from services.fetcher.handlers import Dependencies, new_run
 from services.fetcher.registry import feeds as registry
+from services.gateway import feeds as gateway_feeds
 from tests.conftest import read
 
 FEED = read("techcorridor_positions_2017.atom")
@@ -184,13 +185,13 @@ async def fetcher(environment: dict[str, str], database: Any) -> AsyncIterator[t
     redis = Redis.from_url(settings.redis_url)
     recorder = Recorder()
     async with make_client(timeout=2, connect_timeout=2, user_agent="test", allow_private=True) as http:
-        yield Dependencies(settings, http, redis, database.feeds, recorder, NOW), recorder
+        yield Dependencies(settings, http, redis, registry.Feeds.of(database), recorder, NOW), recorder
     await redis.aclose()
 
 
 async def run(fetcher: Dependencies, url: str, feed_id: str = "f", trigger_id: str | None = None) -> None:
     feed = Feed(id=feed_id, url=url)
-    await registry.register(fetcher.feeds, [feed])
+    await gateway_feeds.register(fetcher.feeds.registry.database, [feed])
     request = ImportRequested(trigger_id=trigger_id or uuid.uuid4().hex, trigger=Trigger.API, feeds=[feed_id])
     await handlers.import_feed(fetcher, feed, request)
 
@@ -424,7 +425,8 @@ async def test_a_discovered_feed_passes_the_same_address_checks(
         allowed_addresses=only_this_server,
     ) as http:
         await run(
-            Dependencies(settings, http, redis, database.feeds, events, NOW), f"{server}/page-to-metadata"
+            Dependencies(settings, http, redis, registry.Feeds.of(database), events, NOW),
+            f"{server}/page-to-metadata",
         )
     await redis.aclose()
 
@@ -437,7 +439,7 @@ async def test_a_discovered_feed_passes_the_same_address_checks(
 async def stopped_mid_fetch(importer: Dependencies, url: str) -> RunStarted:
     """What a fetcher killed mid-import leaves: a run started and listed, its lease run out."""
     feed = Feed(id="f", url=url)
-    await registry.register(importer.feeds, [feed])
+    await gateway_feeds.register(importer.feeds.registry.database, [feed])
     run = new_run(ImportRequested(trigger_id="t", trigger=Trigger.API, feeds=["f"]), "f", url)
     await importer.in_flight.listed(run, feed)
     return run

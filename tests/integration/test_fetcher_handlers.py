@@ -18,6 +18,7 @@ from schemas.feeds import Feed
 from services.fetcher import registry
 from services.fetcher.app import build
 from services.fetcher.config import Settings
+from services.gateway import feeds as gateway_feeds
 from tests.conftest import DATA, eventually
 
 BROKERS = pytest.mark.parametrize("with_real", [False, True], ids=["in-memory", "real-kafka"])
@@ -37,7 +38,7 @@ async def test_an_import_request_becomes_a_job_fetched_per_job_and_the_run_event
     settings = Settings(fetch_allow_private_networks=True, fetch_host_requests_per_minute=60_000)
     if with_real:
         await ensure_topics(settings)
-    await registry.register(database.feeds, [Feed(id="f", url=feeds_server.url(FEED))])
+    await gateway_feeds.register(database, [Feed(id="f", url=feeds_server.url(FEED))])
     app = build(settings)
     runs: list[dict[str, Any]] = []
     jobs: list[dict[str, Any]] = []
@@ -64,7 +65,7 @@ async def test_an_import_request_becomes_a_job_fetched_per_job_and_the_run_event
     assert (fetched["expected_statuses"], fetched["total_fetched"], fetched["http_status"]) == (12, 12, 200)
     assert {job["run_id"] for job in jobs} == {started["run_id"]} and started["trigger_id"] == "t1"
     assert len({job["job"]["job_key"] for job in jobs}) == 12
-    stored = await registry.load(database.feeds, "f")
+    stored = await registry.load(registry.Feeds.of(database), "f")
     assert stored is not None and stored.last_success_at is not None  # the fetch was recorded
 
 

@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from infra import health
 from infra.metrics import DEAD_LETTERS
 from infra.settings import CommonSettings
 from launcher.processes import SERVICES, Services, free_port
+from tests.conftest import eventually
 from tests.scrape import samples
 
 
@@ -100,7 +102,13 @@ async def test_a_gateway_whose_store_is_gone_reports_it_within_seconds(
         finally:
             await asyncio.to_thread(gateway.stop)
 
-    assert ready.json() == {"ok": False, "checks": {"kafka": True, "mongodb": False, "redis": True}}
+    checks = {
+        "kafka": True,
+        "mongodb": False,
+        "redis": True,
+        "feeds_file": False,
+    }  # registered once it answers
+    assert ready.json() == {"ok": False, "checks": checks}
 
 
 async def test_each_service_checks_every_dependency_it_uses_and_names_the_missing_one(
@@ -111,7 +119,13 @@ async def test_each_service_checks_every_dependency_it_uses_and_names_the_missin
     await asyncio.to_thread(services.start, 60, SERVICES, "/healthz")
     try:
         async with httpx.AsyncClient(timeout=10) as client:
-            answers = [await client.get(services.url(name, "/readyz")) for name in SERVICES]
+
+            async def answer(name: str) -> httpx.Response | None:
+                """The readiness of `name`, once the gateway has registered its feeds file."""
+                response = await client.get(services.url(name, "/readyz"))
+                return response if response.json()["checks"].get("feeds_file") is not False else None
+
+            answers = [await eventually(partial(answer, name), timeout=30) for name in SERVICES]
     finally:
         await asyncio.to_thread(services.stop)
 
@@ -120,6 +134,6 @@ async def test_each_service_checks_every_dependency_it_uses_and_names_the_missin
         "fetcher": without_redis,
         "processor": without_redis,
         "logger": {"kafka": True, "mongodb": True},  # it uses no Redis
-        "gateway": without_redis,
+        "gateway": without_redis | {"feeds_file": True},
     }
     assert [answer.status_code for answer in answers] == [503, 503, 200, 503]

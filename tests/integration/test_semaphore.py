@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from infra.semaphore import RedisSemaphore
 from infra.settings import CommonSettings
+from tests.conftest import eventually
 
 
 @pytest.fixture
@@ -20,19 +21,37 @@ async def replicas(stack: CommonSettings) -> AsyncIterator[list[Redis]]:
         await client.aclose()
 
 
+class Watched(RedisSemaphore):
+    """One writer's semaphore, which notes whether it was ever refused a slot."""
+
+    refused = False
+
+    async def _try_acquire(self, token: str) -> bool:
+        acquired = await super()._try_acquire(token)
+        self.refused |= not acquired
+        return acquired
+
+
 async def test_no_more_than_the_limit_hold_a_slot_at_once_across_replicas(replicas: list[Redis]) -> None:
     name = f"test:writes:{uuid.uuid4().hex}"
+    writers = [Watched(redis, name, limit=2) for redis in replicas for _ in range(3)]
+    entered: set[Watched] = set()
     inside, most = 0, 0
 
-    async def write(redis: Redis) -> None:
+    async def all_others_refused() -> bool:
+        return all(writer.refused for writer in writers if writer not in entered)
+
+    async def write(semaphore: Watched) -> None:
         nonlocal inside, most
-        async with RedisSemaphore(redis, name, limit=2).slot():
+        async with semaphore.slot():
             inside += 1
             most = max(most, inside)
-            await asyncio.sleep(0.02)  # hold the slot while others try
+            entered.add(semaphore)
+            # Hold the slot until every writer still outside has tried and been refused.
+            await eventually(all_others_refused)
             inside -= 1
 
-    await asyncio.gather(*(write(redis) for redis in replicas for _ in range(3)))
+    await asyncio.gather(*(write(semaphore) for semaphore in writers))
 
     assert most == 2
     assert await RedisSemaphore(replicas[0], name, limit=2).holders() == 0

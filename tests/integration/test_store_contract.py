@@ -52,10 +52,10 @@ async def test_increments_from_eight_clients_through_find_and_modify_lose_nothin
 
 
 async def test_a_conditional_claim_has_exactly_one_winner(database: Any) -> None:
-    await database.feeds.insert_one({"_id": "feed", "next_check_at": 1})
+    await database.feed_health.insert_one({"_id": "feed", "next_check_at": 1})
 
     async def claim() -> bool:
-        claimed = await database.feeds.find_one_and_update(
+        claimed = await database.feed_health.find_one_and_update(
             {"_id": "feed", "next_check_at": 1}, {"$set": {"next_check_at": 2}}
         )
         return claimed is not None

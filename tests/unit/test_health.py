@@ -6,7 +6,6 @@ from random import Random
 from services.fetcher.registry.next_check import (
     next_check_after_failure,
     next_check_after_success,
-    staggered,
 )
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -86,20 +85,3 @@ def test_retry_after_is_never_undercut() -> None:
 
 def test_a_retry_after_beyond_a_day_is_capped_so_the_feed_is_still_polled() -> None:
     assert max(waits_after_failures(1, retry_after=30 * 24 * 3600)) == timedelta(hours=24)
-
-
-# Feeds sharing a host
-
-
-def test_first_checks_of_feeds_on_one_host_are_spread_and_other_hosts_start_at_once() -> None:
-    starts = staggered(
-        NOW,
-        [
-            "https://jobs.example/a",
-            "https://other.example/",
-            "https://JOBS.example/b",
-            "http://jobs.example/c",
-        ],
-        spacing_seconds=30,
-    )
-    assert [start - NOW for start in starts] == [timedelta(seconds=s) for s in (0, 0, 30, 60)]

@@ -1,24 +1,20 @@
-"""The feeds collection and its schedule: which feeds exist and where they live, when each is due,
-which runs are in flight."""
+"""The registry as the fetcher reads it, and what it records of each feed: its health, where it
+moved, when it is due; which runs are in flight."""
 
 from services.fetcher.registry.feeds import (
-    COLLECTION,
     FeedDocument,
     Feeds,
     find,
     load,
     move_url,
-    read_feeds_file,
     record_failure,
     record_success,
-    register,
 )
 from services.fetcher.registry.inflight import RunsInFlight
 from services.fetcher.registry.schedule import claim_due
 from services.fetcher.registry.sites import host_of, source_of
 
 __all__ = [
-    "COLLECTION",
     "FeedDocument",
     "Feeds",
     "RunsInFlight",
@@ -27,9 +23,7 @@ __all__ = [
     "host_of",
     "load",
     "move_url",
-    "read_feeds_file",
     "record_failure",
     "record_success",
-    "register",
     "source_of",
 ]

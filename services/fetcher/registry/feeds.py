@@ -1,42 +1,42 @@
-"""The feeds collection: the registry (from FEEDS_FILE and the gateway's API) plus each feed's health.
+"""The registry as the fetcher sees it: it reads the `feeds` collection, which the gateway writes
+(from its API and FEEDS_FILE), and writes each feed's `feed_health`, which nothing else writes.
 
-Every function takes the collection (`Feeds`) from its caller: the wiring builds it from the database.
-Each entry records its origin. The file manages only `origin: file` entries: a feed that leaves
-the file is disabled, never deleted, so its health history stays; an entry made or edited through
-the API is the API's, and the file never overwrites it. The fetcher owns the health fields.
+Every function takes the collections (`Feeds`) from its caller: the wiring builds them from the database.
 """
 
-import contextlib
-import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from random import Random
-from typing import Any, Literal
+from typing import Any
 
-import yaml
-from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from schemas.feeds import Feed, FeedsFile
-from services.fetcher.registry.next_check import (
-    next_check_after_failure,
-    next_check_after_success,
-    staggered,
-)
+from schemas import collections
+from schemas.feeds import Feed, FeedHealth, joined
+from services.fetcher.registry.next_check import next_check_after_failure, next_check_after_success
 
-log = logging.getLogger(__name__)
+Collection = AsyncCollection[dict[str, Any]]
 
 
-COLLECTION = "feeds"
-Feeds = AsyncCollection[dict[str, Any]]
+@dataclass(frozen=True)
+class Feeds:
+    """The registry (read only) and the feeds' health (`_id` is the feed id; no other index: every
+    query is by id, or a scan of the enabled feeds)."""
+
+    registry: Collection
+    health: Collection
+
+    @classmethod
+    def of(cls, database: AsyncDatabase[dict[str, Any]]) -> "Feeds":
+        return cls(database[collections.FEEDS], database[collections.FEED_HEALTH])
 
 
 class FeedDocument(Feed):
-    """A stored entry: `_id` is the feed id (no other index: every query is by id or a scan)."""
+    """A registered feed with its health (`schemas.feeds.joined`): `url` is where it lives now."""
 
-    origin: Literal["file", "api"] = "file"  # entries registered before origins existed came from the file
-    previous_url: str | None = None  # where the feed lived before a permanent redirect or discovery
+    previous_url: str | None = None  # the registry's address, when the feed moved
     etag: str | None = None
     last_modified: str | None = None
     last_attempt_at: datetime | None = None
@@ -46,79 +46,69 @@ class FeedDocument(Feed):
     next_check_at: datetime | None = None
 
 
-def read_feeds_file(path: Path) -> list[Feed]:
-    return FeedsFile.model_validate(yaml.safe_load(path.read_text())).feeds
+async def load(feeds: Feeds, feed_id: str) -> FeedDocument | None:
+    registered = await feeds.registry.find_one({"_id": feed_id})
+    if registered is None:
+        return None
+    return FeedDocument.model_validate(joined(registered, await feeds.health.find_one({"_id": feed_id})))
 
 
-async def register(collection: Feeds, feeds: list[Feed]) -> None:
-    """Make the file's entries agree with the file; health, schedule and API entries survive."""
-    now = datetime.now(UTC)
-    feeds = list({feed.id: feed for feed in feeds}.values())  # a repeated id: the last entry wins
-    stored = {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": [feed.id for feed in feeds]}})}
-    new = [feed for feed in feeds if feed.id not in stored]
-    for feed, first_check in zip(new, staggered(now, [feed.url for feed in new]), strict=True):
-        document = feed.model_dump() | {"origin": "file", "next_check_at": first_check}
-        with contextlib.suppress(DuplicateKeyError):  # another replica, starting too, was first
-            await collection.insert_one({"_id": feed.id, **document})
-    for feed in feeds:
-        if feed.id in stored:
-            await _update_from_file(collection, feed, stored[feed.id])
-    gone = {"origin": {"$ne": "api"}, "enabled": True, "_id": {"$nin": [feed.id for feed in feeds]}}
-    await collection.update_many(gone, {"$set": {"enabled": False}})
-
-
-async def _update_from_file(collection: Feeds, feed: Feed, stored: dict[str, Any]) -> None:
-    if stored.get("origin") == "api":
-        log.warning("feed %s is managed through the API; its entry in the feeds file is ignored", feed.id)
-        return
-    change = feed.model_dump() | {"origin": "file"}
-    if feed.url == stored.get("previous_url"):  # the file still names the address we were redirected from
-        change["url"] = stored["url"]
-        change["source"] = feed.source or stored.get("source")  # as kept when the feed was discovered
-    elif feed.url != stored.get("url"):  # a new address: the old one's validators and history of moves go
-        change |= {"etag": None, "last_modified": None, "previous_url": None}
-    await collection.update_one({"_id": feed.id}, {"$set": change})
-
-
-async def load(collection: Feeds, feed_id: str) -> FeedDocument | None:
-    document = await collection.find_one({"_id": feed_id}, {"_id": 0})
-    return None if document is None else FeedDocument.model_validate(document)
-
-
-async def find(collection: Feeds, references: list[str]) -> tuple[list[FeedDocument], list[str]]:
+async def find(feeds: Feeds, references: list[str]) -> tuple[list[FeedDocument], list[str]]:
     """Feeds named by id or url (all enabled ones when none are named), and the unknown names."""
     if not references:
-        cursor = collection.find({"enabled": True}, {"_id": 0}).sort("id", ASCENDING)
-        return [FeedDocument.model_validate(doc) async for doc in cursor], []
+        return await _enabled(feeds), []
     found, unknown = [], []
     for reference in dict.fromkeys(references):
-        document = await collection.find_one({"$or": [{"_id": reference}, {"url": reference}]}, {"_id": 0})
-        if document is None:
+        feed = await _named(feeds, reference)
+        if feed is None:
             unknown.append(reference)
         else:
-            found.append(FeedDocument.model_validate(document))
+            found.append(feed)
     return found, unknown
 
 
-async def due(collection: Feeds, now: datetime) -> list[FeedDocument]:
-    cursor = collection.find({"enabled": True, "next_check_at": {"$lte": now}}, {"_id": 0})
-    return [FeedDocument.model_validate(document) async for document in cursor]
+async def _named(feeds: Feeds, reference: str) -> FeedDocument | None:
+    """By id, by the registry's url, or by the address the feed moved to."""
+    query = {"$or": [{"_id": reference}, {"url": reference}]}
+    named = await feeds.registry.find_one(query, {"_id": 1}) or await feeds.health.find_one(
+        {"moved_to": reference}, {"_id": 1}
+    )
+    feed = named and await load(feeds, named["_id"])
+    return feed if feed and reference in (feed.id, feed.url, feed.previous_url) else None
 
 
-async def claim(collection: Feeds, feed: FeedDocument, until: datetime) -> bool:
+async def _enabled(feeds: Feeds) -> list[FeedDocument]:
+    registered = await feeds.registry.find({"enabled": True}).sort("_id").to_list()
+    ids = [entry["_id"] for entry in registered]
+    health = {document["_id"]: document async for document in feeds.health.find({"_id": {"$in": ids}})}
+    return [FeedDocument.model_validate(joined(entry, health.get(entry["_id"]))) for entry in registered]
+
+
+async def due(feeds: Feeds, now: datetime) -> list[FeedDocument]:
+    """Enabled feeds whose check is due; a feed never checked is due at once."""
+    return [feed for feed in await _enabled(feeds) if feed.next_check_at is None or feed.next_check_at <= now]
+
+
+async def claim(feeds: Feeds, feed: FeedDocument, until: datetime) -> bool:
     """Move a due check to `until` unless another replica moved it first: one claim wins."""
-    claimed = await collection.find_one_and_update(
+    if feed.next_check_at is None:  # never checked: the replica that writes its first health wins
+        try:
+            await feeds.health.insert_one({"_id": feed.id, "next_check_at": until})
+        except DuplicateKeyError:
+            return False
+        return True
+    claimed = await feeds.health.find_one_and_update(
         {"_id": feed.id, "next_check_at": feed.next_check_at}, {"$set": {"next_check_at": until}}, {"_id": 1}
     )
     return claimed is not None
 
 
-async def schedule_next(collection: Feeds, feed: Feed, at: datetime) -> None:
-    await collection.update_one({"_id": feed.id}, {"$set": {"next_check_at": at}})
+async def schedule_next(feeds: Feeds, feed: Feed, at: datetime) -> None:
+    await feeds.health.update_one({"_id": feed.id}, {"$set": {"next_check_at": at}}, upsert=True)
 
 
 async def record_success(
-    collection: Feeds,
+    feeds: Feeds,
     feed_id: str,
     *,
     etag: str | None,
@@ -129,22 +119,21 @@ async def record_success(
     rng: Random | None = None,
 ) -> datetime | None:
     """Record a fetch that worked (200 or 304); returns the next check, None for an unknown feed."""
-    feed, now = await load(collection, feed_id), now or datetime.now(UTC)
-    if feed is None:
+    found, now = await _health(feeds, feed_id), now or datetime.now(UTC)
+    if found is None:
         return None
+    registered, facts = found
     next_check = next_check_after_success(
-        now, feed.interval_minutes, ttl_minutes, cache_max_age_seconds, rng or Random()
+        now, registered.interval_minutes, ttl_minutes, cache_max_age_seconds, rng or Random()
     )
     validators = {"etag": etag, "last_modified": last_modified} if etag or last_modified else {}
     change = {"last_attempt_at": now, "last_success_at": now, "consecutive_failures": 0, "last_error": None}
-    await collection.update_one(
-        {"_id": feed_id}, {"$set": change | validators | {"next_check_at": next_check}}
-    )
+    await _write(feeds, feed_id, facts, change | validators | {"next_check_at": next_check})
     return next_check
 
 
 async def record_failure(
-    collection: Feeds,
+    feeds: Feeds,
     feed_id: str,
     *,
     error: str,
@@ -153,23 +142,39 @@ async def record_failure(
     rng: Random | None = None,
 ) -> datetime | None:
     """Record a failed fetch and back off; returns the next check, None for an unknown feed."""
-    # Read, then write: the caller holds the feed's lease, so no other run records meanwhile.
-    feed, now = await load(collection, feed_id), now or datetime.now(UTC)
-    if feed is None:
+    found, now = await _health(feeds, feed_id), now or datetime.now(UTC)
+    if found is None:
         return None
-    failures = feed.consecutive_failures + 1
+    registered, facts = found
+    failures = facts.consecutive_failures + 1
     next_check = next_check_after_failure(
-        now, feed.interval_minutes, failures, retry_after_seconds, rng or Random()
+        now, registered.interval_minutes, failures, retry_after_seconds, rng or Random()
     )
     change = {"last_attempt_at": now, "last_error": error, "consecutive_failures": failures}
-    await collection.update_one({"_id": feed_id}, {"$set": change | {"next_check_at": next_check}})
+    await _write(feeds, feed_id, facts, change | {"next_check_at": next_check})
     return next_check
 
 
-async def move_url(collection: Feeds, feed_id: str, new_url: str, source: str | None = None) -> None:
-    """Follow a permanent redirect or a discovered feed: the feed lives at `new_url` now;
-    `previous_url` keeps the old. `source`, when given, becomes the feed's source too."""
-    feed = await load(collection, feed_id)
-    if feed is not None and feed.url != new_url:
-        change = {"url": new_url, "previous_url": feed.url} | ({"source": source} if source else {})
-        await collection.update_one({"_id": feed_id}, {"$set": change})
+async def move_url(feeds: Feeds, feed_id: str, new_url: str, source: str | None = None) -> None:
+    """Follow a permanent redirect or a discovered feed: the feed lives at `new_url` now. `source`,
+    when given, becomes the feed's source too."""
+    found = await _health(feeds, feed_id)
+    if found is not None:
+        registered, facts = found
+        moved_to = None if new_url == registered.url else new_url
+        await _write(feeds, feed_id, facts, {"moved_to": moved_to, "source": source or facts.source})
+
+
+async def _health(feeds: Feeds, feed_id: str) -> tuple[Feed, FeedHealth] | None:
+    """A registered feed and its health as it holds for the feed's address now."""
+    registered = await feeds.registry.find_one({"_id": feed_id})
+    if registered is None:
+        return None
+    stored = await feeds.health.find_one({"_id": feed_id}, {"_id": 0})
+    return Feed.model_validate(registered), FeedHealth.model_validate(stored or {}).at(registered["url"])
+
+
+async def _write(feeds: Feeds, feed_id: str, facts: FeedHealth, change: dict[str, Any]) -> None:
+    """Read, then write: the caller holds the feed's lease, so no other run records meanwhile."""
+    updated = facts.model_copy(update=change).model_dump()
+    await feeds.health.update_one({"_id": feed_id}, {"$set": updated}, upsert=True)

@@ -5,11 +5,8 @@ registry stores the result. Jitter keeps many feeds and replicas from polling in
 keep a feed polled, however broken it is.
 """
 
-from collections import Counter
 from datetime import datetime, timedelta
 from random import Random
-
-from services.fetcher.registry.sites import host_of
 
 INTERVAL_JITTER = 0.10  # a success reschedules at interval * [0.9, 1.1]
 LONGEST_HINT = timedelta(hours=24)  # <ttl>, Cache-Control and Retry-After are honoured up to this
@@ -47,16 +44,3 @@ def next_check_after_failure(
     backoff = ceiling / 2 + ceiling / 2 * rng.random()
     asked = min(timedelta(seconds=retry_after_seconds or 0), LONGEST_HINT)
     return now + max(backoff, asked)
-
-
-def staggered(
-    now: datetime, urls: list[str], spacing_seconds: float = HOST_SPACING_SECONDS
-) -> list[datetime]:
-    """First checks for these feeds: the n-th feed of a host starts n * spacing after the first."""
-    seen: Counter[str] = Counter()
-    starts = []
-    for url in urls:
-        host = host_of(url)
-        starts.append(now + timedelta(seconds=spacing_seconds * seen[host]))
-        seen[host] += 1
-    return starts

@@ -78,7 +78,7 @@ function cells(feed) {
       el("a", {href: feed.url, class: "hint url", text: feed.url}),
       el("div", {}, el("a", {href: `/?feed=${encodeURIComponent(feed.id)}`, text: "history"}))),
     health(feed), lastRun(feed),
-    el("td", {class: "col-next", text: feed.enabled ? when(feed.next_check_at) : "—"}),
+    el("td", {class: "col-next", text: !feed.enabled ? "—" : feed.next_check_at ? when(feed.next_check_at) : "due now"}),
     el("td", {class: "col-interval number", text: `${feed.interval_minutes} min`}), actions(feed)];
 }
 
