@@ -3,16 +3,21 @@
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from infra.settings import CommonSettings
 from schemas.feeds import Feed
 from services.fetcher.registry import feeds as registry
 from services.gateway import feeds as gateway_feeds
 from services.gateway.app import build
 from services.gateway.config import Settings
+from tests.conftest import eventually
+from tests.proxy import proxied
 
 NEW = {"id": "acme-jobs", "url": "https://acme.example/jobs.rss", "interval_minutes": 30}
 TOKEN = "feeds-api-test-token"
@@ -193,3 +198,35 @@ async def test_secrets_in_feed_urls_are_never_shown(api: httpx.AsyncClient, data
     ]
     stored = await database.feeds.find_one({"_id": "partner"})
     assert stored["url"] == secret_url  # the fetcher still needs the real one
+
+
+# The feeds file
+
+
+async def test_the_feeds_file_is_registered_once_the_store_answers_and_the_gateway_is_ready_then(
+    environment: dict[str, str], stack: CommonSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feeds_file = tmp_path / "feeds.yaml"
+    feeds_file.write_text("feeds:\n  - {id: from-file, url: 'https://file.example/feed'}\n")
+    address = urlsplit(stack.mongodb_url)
+    with proxied(address.hostname or "localhost", address.port or 27017) as store:
+        store.cut()  # the store is away when the gateway starts
+        monkeypatch.setenv("MONGODB_URL", f"mongodb://127.0.0.1:{store.port}/?directConnection=true")
+        monkeypatch.setenv("FEEDS_FILE", str(feeds_file))
+        app = build(Settings(gateway_public_reads=True))
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://gw") as api,
+        ):
+            not_yet = await api.get("/readyz")
+            assert not_yet.status_code == 503 and not_yet.json()["checks"]["feeds_file"] is False
+
+            store.restore()
+
+            async def ready() -> bool:
+                return (await api.get("/readyz")).status_code == 200
+
+            await eventually(ready, timeout=30)
+            [listed] = (await api.get("/api/feeds")).json()["items"]
+            assert (listed["id"], listed["origin"], listed["next_check_at"]) == ("from-file", "file", None)
