@@ -81,8 +81,7 @@ async def statuses(
 
 async def feeds(db: AsyncDatabase[Any], redis: Any, keys: RedisKeys) -> list[FeedView]:
     registered = await db[collections.FEEDS].find({}).sort("_id", ASCENDING).to_list()
-    ids = [row["_id"] for row in registered]
-    health = {row["_id"]: row async for row in db[collections.FEED_HEALTH].find({"_id": {"$in": ids}})}
+    health = {row["_id"]: row async for row in db[collections.FEED_HEALTH].find({})}
     return [await _feed(db, redis, keys, row, health.get(row["_id"])) for row in registered]
 
 

@@ -79,8 +79,8 @@ async def _named(feeds: Feeds, reference: str) -> FeedDocument | None:
 
 async def _enabled(feeds: Feeds) -> list[FeedDocument]:
     registered = await feeds.registry.find({"enabled": True}).sort("_id").to_list()
-    ids = [entry["_id"] for entry in registered]
-    health = {document["_id"]: document async for document in feeds.health.find({"_id": {"$in": ids}})}
+    # All of it: the local store answers a scan of 5,000 in 14 ms, an `$in` of 5,000 ids in 1 s.
+    health = {document["_id"]: document async for document in feeds.health.find({})}
     return [FeedDocument.model_validate(joined(entry, health.get(entry["_id"]))) for entry in registered]
 
 
