@@ -40,7 +40,17 @@ class FeedsFile(BaseModel):
     feeds: list[Feed]
 
 
-class FeedHealth(BaseModel):
+class FetchState(BaseModel):
+    """Where a feed's checks stand: as the fetcher records them, and as the API shows them."""
+
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    next_check_at: datetime | None = None  # None: never checked, so due at once
+
+
+class FeedHealth(FetchState):
     """What fetching a feed taught the fetcher: the `feed_health` collection, keyed by feed id.
 
     `moved_to` (after a permanent redirect, or the feed an HTML page advertises), `source` (the page's
@@ -53,11 +63,6 @@ class FeedHealth(BaseModel):
     source: str | None = None
     etag: str | None = None
     last_modified: str | None = None
-    last_attempt_at: datetime | None = None
-    last_success_at: datetime | None = None
-    consecutive_failures: int = 0
-    last_error: str | None = None
-    next_check_at: datetime | None = None
 
     def at(self, url: str) -> "FeedHealth":
         """These facts as they hold for the registry address `url`."""

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
 
 from schemas.events import ImportLog, JobStatus, Trigger
-from schemas.feeds import Bytes, Feed, FieldMap, Minutes, Source
+from schemas.feeds import Bytes, Feed, FetchState, FieldMap, Minutes, Source
 from schemas.job import Job
 
 Item = TypeVar("Item")
@@ -63,7 +63,7 @@ class LastRun(View):
     error: str | None = None
 
 
-class FeedView(Feed, View):
+class FeedView(Feed, FetchState, View):
     """A registry entry and its health. Secrets in `url` and `previous_url` are redacted.
 
     `paused_seconds`: how long the feed's host stays paused after a 429/503 (0: not paused);
@@ -72,11 +72,6 @@ class FeedView(Feed, View):
 
     origin: Literal["file", "api"] = "file"
     previous_url: str | None = None
-    last_attempt_at: datetime | None = None
-    last_success_at: datetime | None = None
-    consecutive_failures: int = 0
-    last_error: str | None = None
-    next_check_at: datetime | None = None
     paused_seconds: float = 0
     last_run: LastRun | None = None
 

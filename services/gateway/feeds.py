@@ -77,14 +77,18 @@ async def register(db: AsyncDatabase[Any], feeds: list[Feed]) -> None:
     await registry.update_many(gone, {"$set": {"enabled": False}})
 
 
-async def register_once_possible(db: AsyncDatabase[Any], feeds: list[Feed], done: asyncio.Event) -> None:
-    """`register`, tried again until the store answers (a gateway starts without it); then `done`."""
-    while True:
+async def register_once_possible(
+    db: AsyncDatabase[Any], feeds: list[Feed], done: asyncio.Event, stopping: asyncio.Event
+) -> None:
+    """`register`, tried again until the store answers (a gateway starts without it), then `done`;
+    or until `stopping`. An attempt is never cancelled: that could leave a store connection open."""
+    while not stopping.is_set():
         try:
             await register(db, feeds)
         except PyMongoError as error:
             log.warning("the feeds file is not registered yet: %s; trying again", error)
-            await asyncio.sleep(RETRY_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), RETRY_SECONDS)
         else:
             done.set()
             return

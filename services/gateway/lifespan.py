@@ -37,13 +37,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await ensure_topics(settings)
     await state.broker.start()
     await state.letters.start()
-    tasks = [
-        asyncio.create_task(state.hub.run()),
-        asyncio.create_task(feeds.register_once_possible(state.db, entries, state.feeds_registered)),
-    ]
+    progress, stopping = asyncio.create_task(state.hub.run()), asyncio.Event()
+    registering = asyncio.create_task(
+        feeds.register_once_possible(state.db, entries, state.feeds_registered, stopping)
+    )
     yield
-    for task in tasks:
-        task.cancel()
+    progress.cancel()
+    stopping.set()
+    await registering  # its attempt ends (within the store's 5 s selection timeout) before the store closes
     await state.letters.stop()
     await state.broker.stop()
     await redis.aclose()

@@ -14,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from schemas import collections
-from schemas.feeds import Feed, FeedHealth, joined
+from schemas.feeds import Feed, FeedHealth, FetchState, joined
 from services.fetcher.registry.next_check import next_check_after_failure, next_check_after_success
 
 Collection = AsyncCollection[dict[str, Any]]
@@ -23,7 +23,7 @@ Collection = AsyncCollection[dict[str, Any]]
 @dataclass(frozen=True)
 class Feeds:
     """The registry (read only) and the feeds' health (`_id` is the feed id; no other index: every
-    query is by id, or a scan of the enabled feeds)."""
+    query is by id, or a scan)."""
 
     registry: Collection
     health: Collection
@@ -33,17 +33,12 @@ class Feeds:
         return cls(database[collections.FEEDS], database[collections.FEED_HEALTH])
 
 
-class FeedDocument(Feed):
+class FeedDocument(Feed, FetchState):
     """A registered feed with its health (`schemas.feeds.joined`): `url` is where it lives now."""
 
     previous_url: str | None = None  # the registry's address, when the feed moved
     etag: str | None = None
     last_modified: str | None = None
-    last_attempt_at: datetime | None = None
-    last_success_at: datetime | None = None
-    consecutive_failures: int = 0
-    last_error: str | None = None
-    next_check_at: datetime | None = None
 
 
 async def load(feeds: Feeds, feed_id: str) -> FeedDocument | None:
