@@ -58,10 +58,8 @@ async def register(db: AsyncDatabase[Any], feeds: list[Feed]) -> None:
     """Make the file's entries agree with the file; API entries and every feed's health survive."""
     registry = db[collections.FEEDS]
     feeds = list({feed.id: feed for feed in feeds}.values())  # a repeated id: the last entry wins
-    ids = [feed.id for feed in feeds]
-    made_by_api = {
-        doc["_id"] async for doc in registry.find({"_id": {"$in": ids}, "origin": "api"}, {"_id": 1})
-    }
+    # A scan, not an `$in` of the file's ids: the local store answers an `$in` of 5,000 ids in 1 s.
+    made_by_api = {doc["_id"] async for doc in registry.find({"origin": "api"}, {"_id": 1})}
     for feed in feeds:
         if feed.id in made_by_api:
             log.warning("feed %s is managed through the API; its entry in the feeds file is ignored", feed.id)
@@ -73,7 +71,7 @@ async def register(db: AsyncDatabase[Any], feeds: list[Feed]) -> None:
                 {"$set": feed.model_dump() | {"origin": "file"}},
                 upsert=True,
             )
-    gone = {"origin": {"$ne": "api"}, "enabled": True, "_id": {"$nin": ids}}
+    gone = {"origin": {"$ne": "api"}, "enabled": True, "_id": {"$nin": [feed.id for feed in feeds]}}
     await registry.update_many(gone, {"$set": {"enabled": False}})
 
 
